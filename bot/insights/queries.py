@@ -1,0 +1,245 @@
+"""Every SQL statement of the insights store, in one class.
+
+``Queries`` runs on a connection the store has opened in a transaction, so each write's
+consent check and insert are atomic: a withdrawal committed a moment earlier is seen. The
+store decides *whether* to write (directly, or later from the spool); this class decides
+*how*. ``apply`` is the single entry point for writes, used both live and on replay.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any, Callable, Dict, List, Optional, Tuple, Type
+
+from pydantic import BaseModel
+from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from bot.insights import schema as t
+from bot.insights.records import (
+    AuditEntry,
+    Consent,
+    Erasure,
+    Feedback,
+    Handoff,
+    NeedRecord,
+    NeedUpdate,
+    Preference,
+    Purpose,
+    SatisfactionRating,
+    SearchEvent,
+    Withdrawal,
+    WriteResult,
+    WriteStatus,
+)
+
+NO_CONSENT = WriteResult(WriteStatus.NO_CONSENT)
+NOT_FOUND = WriteResult(WriteStatus.NOT_FOUND)
+COUNTED_TABLES = (t.needs, t.feedback, t.search_events, t.satisfaction_ratings, t.handoffs,
+                  t.preferences)
+
+
+def _values(record: BaseModel, *exclude: str) -> Dict[str, Any]:
+    """Column values of a record: ``person`` becomes ``person_id``, enums their values."""
+    values = record.dict(exclude={"id", "person", *exclude})
+    if "person" in record.__fields__:
+        values["person_id"] = getattr(record, "person", None)
+    return {k: v.value if isinstance(v, enum.Enum) else v for k, v in values.items()}
+
+
+class Queries:
+    """Stateless; one instance is shared by a store."""
+
+    def __init__(self) -> None:
+        self._writes: Dict[str, Tuple[Type[BaseModel], Callable[[Connection, Any], Any]]] = {
+            "grant": (Consent, self.grant),
+            "withdraw": (Withdrawal, self.withdraw),
+            "need": (NeedRecord, lambda c, r: self.insert_consented(c, t.needs, r)),
+            "need_update": (NeedUpdate, self.update_need),
+            "feedback": (Feedback, lambda c, r: self.insert_consented(c, t.feedback, r)),
+            "search": (SearchEvent, lambda c, r: self.insert_consented(c, t.search_events, r)),
+            "rating": (SatisfactionRating,
+                       lambda c, r: self.insert_consented(c, t.satisfaction_ratings, r)),
+            "preference": (Preference, self.set_preference),
+            "handoff": (Handoff, self.open_handoff),
+            "forget": (Erasure, self.forget),
+        }
+
+    def model(self, op: str) -> Type[BaseModel]:
+        """The record type an operation takes, to parse it back from the spool."""
+        return self._writes[op][0]
+
+    def apply(self, connection: Connection, op: str, record: BaseModel) -> Any:
+        return self._writes[op][1](connection, record)
+
+    # -- consent -----------------------------------------------------------------------------
+
+    def consented(self, connection: Connection, person: str, purpose: Purpose) -> bool:
+        c = t.consents.c
+        query = select(c.id).where(
+            c.person_id == person, c.purpose == purpose.value, c.withdrawn_at.is_(None)
+        )
+        return connection.execute(query.limit(1)).first() is not None
+
+    def consents(self, connection: Connection, person: str) -> List[Consent]:
+        query = select(t.consents).where(t.consents.c.person_id == person)
+        rows = connection.execute(query.order_by(t.consents.c.id)).mappings().all()
+        return [Consent(person=row["person_id"], **row) for row in rows]
+
+    def grant(self, connection: Connection, consent: Consent) -> WriteResult:
+        c = t.consents.c
+        self._ensure_person(connection, consent.person, consent.granted_at)
+        active = connection.execute(
+            select(c.id, c.policy_version).where(
+                c.person_id == consent.person,
+                c.purpose == consent.purpose.value,
+                c.withdrawn_at.is_(None),
+            )
+        ).all()
+        for row in active:
+            if row.policy_version == consent.policy_version:
+                return WriteResult(WriteStatus.STORED, row.id)  # already granted
+        if active:  # a new policy version replaces consent to the old one
+            closing = update(t.consents).where(c.id.in_([row.id for row in active]))
+            connection.execute(closing.values(withdrawn_at=consent.granted_at))
+        result = self._insert(connection, t.consents, consent)
+        detail = {"purpose": consent.purpose.value, "policy_version": consent.policy_version}
+        self.audit(connection, "citizen", "consent.grant", consent.person, detail,
+                   consent.granted_at)
+        return result
+
+    def withdraw(self, connection: Connection, withdrawal: Withdrawal) -> WriteResult:
+        c = t.consents.c
+        closed = connection.execute(
+            update(t.consents)
+            .where(c.person_id == withdrawal.person, c.purpose == withdrawal.purpose.value,
+                   c.withdrawn_at.is_(None))
+            .values(withdrawn_at=withdrawal.at)
+        ).rowcount
+        if not closed:
+            return NOT_FOUND
+        dropped = 0
+        if withdrawal.purpose is Purpose.PERSONALISATION:  # preferences serve nothing else
+            dropped = connection.execute(
+                delete(t.preferences).where(t.preferences.c.person_id == withdrawal.person)
+            ).rowcount
+        detail = {"purpose": withdrawal.purpose.value, "preferences_deleted": dropped}
+        self.audit(connection, "citizen", "consent.withdraw", withdrawal.person, detail,
+                   withdrawal.at)
+        return WriteResult(WriteStatus.STORED)
+
+    # -- records -----------------------------------------------------------------------------
+
+    def insert_consented(self, connection: Connection, table: Table, record: BaseModel
+                         ) -> WriteResult:
+        """Inserts an insights record if its person (when there is one) has consented."""
+        person: Optional[str] = getattr(record, "person", None)
+        if person is not None and not self.consented(connection, person, Purpose.INSIGHTS):
+            return NO_CONSENT
+        return self._insert(connection, table, record)
+
+    def update_need(self, connection: Connection, change: NeedUpdate) -> WriteResult:
+        values = {k: v for k, v in _values(change, "need_id").items() if v is not None}
+        values.pop("person_id")
+        if not self.consented(connection, change.person, Purpose.INSIGHTS):
+            return NO_CONSENT
+        if not values:
+            return NOT_FOUND
+        updated = connection.execute(
+            update(t.needs)
+            .where(t.needs.c.id == change.need_id, t.needs.c.person_id == change.person)
+            .values(**values)
+        ).rowcount
+        return WriteResult(WriteStatus.STORED, change.need_id) if updated else NOT_FOUND
+
+    def set_preference(self, connection: Connection, preference: Preference) -> WriteResult:
+        p = t.preferences.c
+        if not self.consented(connection, preference.person, Purpose.PERSONALISATION):
+            return NO_CONSENT
+        connection.execute(
+            delete(t.preferences).where(p.person_id == preference.person,
+                                        p.key == preference.key)
+        )
+        return self._insert(connection, t.preferences, preference)
+
+    def open_handoff(self, connection: Connection, handoff: Handoff) -> WriteResult:
+        self._ensure_person(connection, handoff.person, handoff.created_at)
+        if handoff.open_need_id is not None:
+            mine = select(t.needs.c.id).where(
+                t.needs.c.id == handoff.open_need_id, t.needs.c.person_id == handoff.person
+            )
+            if connection.execute(mine).first() is None:  # gone, or another person's
+                handoff = handoff.copy(update={"open_need_id": None})
+        return self._insert(connection, t.handoffs, handoff)
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def preferences(self, connection: Connection, person: str) -> Dict[str, str]:
+        p = t.preferences.c
+        rows = connection.execute(select(p.key, p.value).where(p.person_id == person)).all()
+        return {row.key: row.value for row in rows}
+
+    def needs(self, connection: Connection, person: str) -> List[NeedRecord]:
+        query = select(t.needs).where(t.needs.c.person_id == person).order_by(t.needs.c.id)
+        rows = connection.execute(query).mappings().all()
+        return [NeedRecord(person=row["person_id"], **row) for row in rows]
+
+    def counts(self, connection: Connection, person: str) -> Dict[str, int]:
+        """Rows per kind of record about ``person`` (consents and the person row left out)."""
+        return {
+            table.name: connection.execute(
+                select(func.count()).select_from(table).where(table.c.person_id == person)
+            ).scalar_one()
+            for table in COUNTED_TABLES
+        }
+
+    def audit_log(self, connection: Connection, subject: Optional[str], limit: int
+                  ) -> List[AuditEntry]:
+        query = select(t.audit_log).order_by(t.audit_log.c.id.desc()).limit(limit)
+        if subject is not None:
+            query = query.where(t.audit_log.c.subject == subject)
+        return [AuditEntry(**row) for row in connection.execute(query).mappings().all()]
+
+    # -- deletion ----------------------------------------------------------------------------
+
+    def forget(self, connection: Connection, erasure: Erasure) -> int:
+        deleted = {}
+        for table in t.PERSONAL_TABLES:  # children first
+            column = table.c.id if table is t.persons else table.c.person_id
+            deleted[table.name] = connection.execute(
+                delete(table).where(column == erasure.person)
+            ).rowcount
+        total = sum(deleted.values())
+        detail = {"deleted": total, "by_table": {k: v for k, v in deleted.items() if v},
+                  "spool_purged": erasure.spool_purged}
+        self.audit(connection, erasure.actor, "forget", erasure.person, detail, erasure.at)
+        return total
+
+    def retain(self, connection: Connection, cutoff: datetime, days: int, actor: str,
+               at: datetime) -> int:
+        deleted = {
+            table.name: connection.execute(delete(table).where(table.c.created_at < cutoff)).rowcount
+            for table in t.EVENT_TABLES  # hand-offs before the needs they point to
+        }
+        total = sum(deleted.values())
+        detail = {"days": days, "deleted": total, "by_table": deleted}
+        self.audit(connection, actor, "retain", None, detail, at)
+        return total
+
+    def audit(self, connection: Connection, actor: str, action: str, subject: Optional[str],
+              detail: Dict[str, Any], at: datetime) -> None:
+        entry = AuditEntry(actor=actor, action=action, subject=subject, detail=detail, at=at)
+        connection.execute(insert(t.audit_log).values(**entry.dict(exclude={"id"})))
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _insert(self, connection: Connection, table: Table, record: BaseModel) -> WriteResult:
+        key = connection.execute(insert(table).values(**_values(record))).inserted_primary_key
+        return WriteResult(WriteStatus.STORED, key[0] if key and len(key) == 1 else None)
+
+    def _ensure_person(self, connection: Connection, person: str, at: datetime) -> None:
+        dialect = {"sqlite": sqlite, "postgresql": postgresql}[connection.dialect.name]
+        statement = dialect.insert(t.persons).values(id=person, first_seen=at)
+        connection.execute(statement.on_conflict_do_nothing())
