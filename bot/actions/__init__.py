@@ -1,0 +1,28 @@
+"""Rasa custom actions (run by the action server as ``bot.actions``).
+
+Each module holds a few small Action classes for one part of the dialogue; the logic they
+need lives in the domain services of ``bot`` (search, insights, privacy, rendering).
+"""
+
+from bot.actions.consent import ActionOfferConsent, ActionRecordConsent, ActionWithdrawConsent
+from bot.actions.fallback import ActionClarify
+from bot.actions.feedback import ActionRecordFeedback
+from bot.actions.language import ActionChangeLanguage
+from bot.actions.my_data import ActionDeleteMyData, ActionShowMyData
+from bot.actions.search import ActionSearchServices
+from bot.actions.slots import ValidateSlotMappings
+from bot.actions.yes_no import ActionAnswerYesNo
+
+__all__ = [
+    "ActionAnswerYesNo",
+    "ActionChangeLanguage",
+    "ActionClarify",
+    "ActionDeleteMyData",
+    "ActionOfferConsent",
+    "ActionRecordConsent",
+    "ActionRecordFeedback",
+    "ActionSearchServices",
+    "ActionShowMyData",
+    "ActionWithdrawConsent",
+    "ValidateSlotMappings",
+]

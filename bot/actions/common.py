@@ -1,0 +1,85 @@
+"""Small helpers every action uses: the reply language, the person, what was just asked."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Optional, Sequence, Text, Tuple
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.i18n import t
+from bot.language import ZH_TW
+from bot.render.response import Button, Response
+from bot.services import get_services
+
+QUESTION_KEY = "question"  # marks a bot message that asks something a yes/no can answer
+
+
+def reply_language(tracker: Tracker) -> str:
+    return tracker.get_slot("language") or ZH_TW
+
+
+def person_of(tracker: Tracker) -> str:
+    """The pseudonymous id of whoever this conversation is with."""
+    return get_services().person_id(tracker.get_latest_input_channel(), tracker.sender_id)
+
+
+def channel_of(tracker: Tracker) -> str:
+    return tracker.get_latest_input_channel() or "rest"
+
+
+def has_consent(tracker: Tracker) -> bool:
+    return tracker.get_slot("consent_insights") == "granted"
+
+
+def say(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    key: str,
+    buttons: Sequence[Tuple[str, str]] = (),
+    question: Optional[str] = None,
+    **values: Any,
+) -> None:
+    """Sends the string ``key`` in the person's language, with (label key, payload) buttons.
+
+    ``question`` names what the message asks, so a following "yes"/"no" can be read as the
+    answer to it (see last_bot_question).
+    """
+    language = reply_language(tracker)
+    response = Response(
+        t(key, language, **values),
+        buttons=[Button(t(label, language), payload) for label, payload in buttons],
+    )
+    message = response.to_rasa_message()
+    if question:
+        message[QUESTION_KEY] = question
+    dispatcher.utter_message(**message)
+
+
+def last_bot_question(tracker: Tracker) -> Optional[Text]:
+    """What the bot's last message before the latest user message asked, if anything.
+
+    Lets a bare "yes" or "no" be read as the answer to whatever was just asked, and as
+    nothing when the question is further back.
+    """
+    seen_user = False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            if seen_user:
+                return None
+            seen_user = True
+        elif kind == "bot" and seen_user:
+            metadata: Dict[str, Any] = event.get("metadata") or {}
+            return metadata.get(QUESTION_KEY)
+    return None
+
+
+def asked_this_session(tracker: Tracker, question: Text) -> bool:
+    """Whether the bot already asked ``question`` since the session started."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "session_started":
+            return False
+        if event.get("event") == "bot" and (event.get("metadata") or {}).get(QUESTION_KEY) == question:
+            return True
+    return False

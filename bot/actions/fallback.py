@@ -1,0 +1,35 @@
+"""What to say when the message could not be understood, by what was wrong with it."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions.common import say
+from bot.language import InputKind, classify_input
+
+MESSAGE_FOR = {
+    InputKind.EMPTY: "empty_message",
+    InputKind.NO_WORDS: "ask_rephrase",
+    InputKind.UNSUPPORTED_SCRIPT: "unsupported_language",
+    InputKind.TOO_LONG: "message_too_long",
+    InputKind.TEXT: "ask_rephrase",
+}
+REPHRASE_BUTTONS = [("button_help", "/help"), ("talk_to_person", "/request_human")]
+
+
+class ActionClarify(Action):
+    """Asks again in the person's language, saying why when we know (empty, too long, script)."""
+
+    def name(self) -> Text:
+        return "action_clarify"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        kind = classify_input(tracker.latest_message.get("text"))
+        key = MESSAGE_FOR[kind]
+        say(dispatcher, tracker, key, buttons=REPHRASE_BUTTONS if key == "ask_rephrase" else ())
+        return []

@@ -1,0 +1,1 @@
+"""Channel-neutral responses and the one layer that turns them into channel payloads."""
