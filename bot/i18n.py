@@ -121,6 +121,139 @@ STRINGS: Dict[str, Dict[str, str]] = {
     "consent_declined": {ZH_TW: "未同意", EN: "not given"},
     "consent_withdrawn": {ZH_TW: "已撤回", EN: "withdrawn"},
     "consent_unknown": {ZH_TW: "尚未表示", EN: "not decided yet"},
+    # needs form
+    "ask_need_category": {
+        ZH_TW: "聽起來是「{category}」方面的需求，對嗎？不是的話，請選比較接近的：",
+        EN: "It sounds like a need about {category}. Is that right? If not, pick a closer one:",
+    },
+    "ask_need_category_choice": {
+        ZH_TW: "請問比較接近哪一類？也可以直接用一句話告訴我。",
+        EN: "Which of these is closest? You can also tell me in your own words.",
+    },
+    "ask_beneficiary": {
+        ZH_TW: "這是您自己要用的，還是幫家人問的？",
+        EN: "Is this for yourself or for a family member?",
+    },
+    "ask_need_area": {
+        ZH_TW: "請問住在哪一區呢？（例如：大安區、北投區；不在臺北市也可以告訴我）",
+        EN: "Which district do you live in? (e.g. Da'an, Beitou; tell me too if it's outside Taipei)",
+    },
+    "ask_need_urgency": {
+        ZH_TW: "這件事有多急呢？",
+        EN: "How urgent is this?",
+    },
+    "ask_need_contact": {
+        ZH_TW: "如果市府有後續消息，您希望怎麼收到？",
+        EN: "If the city has news for you, how would you like to hear about it?",
+    },
+    "need_summary": {ZH_TW: "{summary}", EN: "{summary}"},
+    "need_stopped": {
+        ZH_TW: "好的，先停在這裡，我不會記錄這次的內容。需要時再跟我說。",
+        EN: "OK, let's stop here; I won't record any of this. Tell me again whenever you like.",
+    },
+    "need_correction_prompt": {
+        ZH_TW: "請告訴我哪裡要修改，例如「是我媽媽要用的」或「我住文山區」。",
+        EN: "Tell me what to change, for example \"it's for my mother\" or \"I live in Wenshan\".",
+    },
+    "need_matches": {
+        ZH_TW: "根據您的需求，這些服務可能適合：",
+        EN: "Based on your need, these services may help:",
+    },
+    "need_no_match": {
+        ZH_TW: "我記下了您的需求，但目前沒有找到合適的服務資訊。這正是市府需要知道的缺口；需要的話我可以幫您轉給專人。",
+        EN: "I've noted your need, but I couldn't find a matching service. That's exactly the kind of gap the city needs to know about; I can pass you to a person if you like.",
+    },
+    "ask_fit": {
+        ZH_TW: "這些服務符合您的需要嗎？",
+        EN: "Do these services fit what you need?",
+    },
+    "fit_thanks": {
+        ZH_TW: "太好了，謝謝您告訴我！",
+        EN: "Great, thanks for letting me know!",
+    },
+    "ask_fit_reason": {
+        ZH_TW: "謝謝回饋。方便說說哪裡不符合嗎？（可略過）",
+        EN: "Thanks. Could you say what doesn't fit? (optional)",
+    },
+    "fit_noted": {
+        ZH_TW: "了解，已經記下，這能幫市府改善服務。需要的話可以轉給專人協助。",
+        EN: "Understood, noted; it helps the city improve. I can pass you to a person if you'd like.",
+    },
+    # preferences and personalisation
+    "preference_unclear": {
+        ZH_TW: "想調整什麼呢？例如「回答簡短一點」、「字大一點」或「長照有新消息通知我」。",
+        EN: "What would you like to change? For example \"shorter answers\", \"easy reading\" or \"updates about childcare\".",
+    },
+    "preference_saved": {
+        ZH_TW: "好的，已經記住您的設定，下次在 LINE、Telegram 或網頁上都會照這樣回覆。",
+        EN: "Done, I'll remember that on LINE, Telegram and the web.",
+    },
+    "preference_this_conversation": {
+        ZH_TW: "好的，這次對話會照這樣回覆。要我下次也記住嗎？（需要您同意個人化設定）",
+        EN: "OK, I'll do that in this conversation. Shall I remember it next time too? (needs your consent to personalisation)",
+    },
+    "show_preferences": {
+        ZH_TW: "您的設定：\n• 語言：{language_label}\n• 回答長度：{length}\n• 易讀模式：{easy}\n• 地區：{area}\n• 對象：{group}\n• 關注主題：{topics}\n• 個人化推薦：{personalised}",
+        EN: "Your settings:\n• Language: {language_label}\n• Answer length: {length}\n• Easy reading: {easy}\n• Area: {area}\n• For: {group}\n• Topics: {topics}\n• Personalised results: {personalised}",
+    },
+    "length_brief": {ZH_TW: "簡短", EN: "brief"},
+    "length_detailed": {ZH_TW: "詳細", EN: "detailed"},
+    "switch_on": {ZH_TW: "開啟", EN: "on"},
+    "switch_off": {ZH_TW: "關閉", EN: "off"},
+    "none": {ZH_TW: "（無）", EN: "(none)"},
+    "personalisation_on": {
+        ZH_TW: "已開啟個人化：我會依您提過的地區、對象和主題調整推薦順序，隨時可以說「不要個人化推薦」關閉。",
+        EN: "Personalisation is on: I'll order results by the area, group and topics you've mentioned. Say \"turn off personalisation\" any time.",
+    },
+    "personalisation_off": {
+        ZH_TW: "已關閉個人化，並刪除為此保存的偏好；之後的推薦只看您當下說的話。",
+        EN: "Personalisation is off and the preferences kept for it are deleted; results now depend only on what you say.",
+    },
+    "explain_nothing": {
+        ZH_TW: "我還沒有推薦任何服務喔。告訴我您想找什麼吧！",
+        EN: "I haven't suggested anything yet. Tell me what you're looking for!",
+    },
+    "explain_plain": {
+        ZH_TW: "我推薦「{title}」，是因為它的內容和您問的「{query}」最接近。我沒有使用您的個人資料來排序。",
+        EN: "I suggested \"{title}\" because it is closest to what you asked (\"{query}\"). I didn't use anything personal to order the results.",
+    },
+    "explain_personal": {
+        ZH_TW: "我推薦「{title}」，是因為它和您問的「{query}」最接近；另外，{reasons}，所以排在前面。不想要這樣可以說「不要個人化推薦」。",
+        EN: "I suggested \"{title}\" because it is closest to what you asked (\"{query}\"); also, {reasons}, so it came first. Say \"turn off personalisation\" if you'd rather not.",
+    },
+    # hand-off
+    "handoff_because_stuck": {
+        ZH_TW: "抱歉，我好像一直沒聽懂您的意思，幫您轉給專人比較快。",
+        EN: "Sorry, I keep missing what you mean, so a person will be quicker.",
+    },
+    "handoff_office_hours": {
+        ZH_TW: "已經幫您轉給市府專人（案件編號 {reference}），並附上這段對話的摘要。上班時間內通常 {hours} 小時內會跟您聯繫。急事請直接撥 1999（24 小時）。",
+        EN: "I've passed this to city staff (reference {reference}) with a summary of our chat. During office hours they usually get back to you within {hours} hours. For anything urgent call 1999 (24 hours).",
+    },
+    "handoff_after_hours": {
+        ZH_TW: "已經幫您轉給市府專人（案件編號 {reference}），並附上對話摘要。現在是下班時間，專人會在 {when} 上班後處理。急事請直接撥 1999（24 小時）。",
+        EN: "I've passed this to city staff (reference {reference}) with a summary of our chat. It's outside office hours, so they will pick it up when the office opens ({when}). For anything urgent call 1999 (24 hours).",
+    },
+    "button_self": {ZH_TW: "我自己", EN: "Myself"},
+    "button_family": {ZH_TW: "家人", EN: "A family member"},
+    "button_rather_not_say": {ZH_TW: "不方便說", EN: "Rather not say"},
+    "button_urgent": {ZH_TW: "很急", EN: "Urgent"},
+    "button_soon": {ZH_TW: "幾週內", EN: "Within weeks"},
+    "button_not_urgent": {ZH_TW: "不急", EN: "Not urgent"},
+    "button_contact_chat": {ZH_TW: "在這裡回覆", EN: "Reply here"},
+    "button_contact_phone": {ZH_TW: "電話", EN: "Phone"},
+    "button_contact_email": {ZH_TW: "Email", EN: "E-mail"},
+    "button_contact_none": {ZH_TW: "不用聯絡", EN: "No contact"},
+    "button_correct": {ZH_TW: "對，沒錯", EN: "Yes, that's right"},
+    "button_change": {ZH_TW: "要修改", EN: "Change something"},
+    "button_fits": {ZH_TW: "符合", EN: "They fit"},
+    "button_partly": {ZH_TW: "部分符合", EN: "Partly"},
+    "button_not_at_all": {ZH_TW: "不符合", EN: "Not at all"},
+    "button_reason_not_eligible": {ZH_TW: "資格不符", EN: "Not eligible"},
+    "button_reason_too_far": {ZH_TW: "地點太遠", EN: "Too far away"},
+    "button_reason_unclear": {ZH_TW: "說明看不懂", EN: "Hard to understand"},
+    "button_reason_not_what_i_need": {ZH_TW: "不是我要的", EN: "Not what I need"},
+    "button_remember": {ZH_TW: "記住我的設定", EN: "Remember my settings"},
 }
 
 

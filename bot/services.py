@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Optional
 from bot.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    from bot.handoff import HandoffService
     from bot.insights.store import InsightsStore
+    from bot.profiles.profile import ProfileService
     from bot.search.embeddings import Embedder
     from bot.search.service import SearchService
 
@@ -54,6 +56,18 @@ class Services:
         except StoreUnavailable as error:
             logger.error("insights database unavailable at start-up, records will spool: %s", error)
         return store
+
+    @cached_property
+    def profiles(self) -> "ProfileService":
+        from bot.profiles.profile import ProfileService
+
+        return ProfileService(self.insights, self.settings.privacy.policy_version)
+
+    @cached_property
+    def handoff(self) -> "HandoffService":
+        from bot.handoff import HandoffService
+
+        return HandoffService(self.insights, self.settings.handoff)
 
     def person_id(self, channel: Optional[str], channel_user_id: str) -> str:
         """The pseudonymous id of a channel user (HMAC with the configured key)."""

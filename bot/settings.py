@@ -9,10 +9,12 @@ not in the middle of a conversation. Secrets are ``SecretStr`` and print masked.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from typing import Any, Dict, List, Mapping, Optional
 
 import yaml
@@ -55,6 +57,36 @@ class PrivacySettings(BaseModel):
     policy_version: str = "2026-11"
 
 
+class HandoffSettings(BaseModel):
+    """When agency staff answer hand-offs, so the assistant can say honestly when to expect it."""
+
+    timezone: str = "Asia/Taipei"
+    office_days: List[int] = Field([0, 1, 2, 3, 4], description="0 = Monday")
+    opens: dt.time = dt.time(8, 30)
+    closes: dt.time = dt.time(17, 30)
+    reply_within_hours: int = Field(4, ge=1)
+
+    @validator("timezone")
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {value!r}") from error
+        return value
+
+    @validator("office_days", each_item=True)
+    def _weekday(cls, value: int) -> int:
+        if not 0 <= value <= 6:
+            raise ValueError("office days are 0 (Monday) to 6 (Sunday)")
+        return value
+
+    @validator("closes")
+    def _closes_after_opening(cls, value: dt.time, values: Dict) -> dt.time:
+        if "opens" in values and value <= values["opens"]:
+            raise ValueError("closes must be after opens")
+        return value
+
+
 class Settings(BaseModel):
     """Everything CoServe can be told; see docs/configuration.md."""
 
@@ -64,6 +96,7 @@ class Settings(BaseModel):
     search: SearchSettings = SearchSettings()
     insights: InsightsSettings
     privacy: PrivacySettings = PrivacySettings()
+    handoff: HandoffSettings = HandoffSettings()
 
     @validator("default_language")
     def _supported_default(cls, value: str, values: Dict) -> str:

@@ -6,15 +6,48 @@ need lives in the domain services of ``bot`` (search, insights, privacy, renderi
 
 from bot.actions.consent import ActionOfferConsent, ActionRecordConsent, ActionWithdrawConsent
 from bot.actions.fallback import ActionClarify
+from bot.actions.fit import ActionRateFit
+from bot.actions.handoff import ActionRequestHuman
 from bot.actions.feedback import ActionRecordFeedback
 from bot.actions.language import ActionChangeLanguage
 from bot.actions.my_data import ActionDeleteMyData, ActionShowMyData
+from bot.actions.needs import ActionStartNeed, ActionStopNeed, ActionSummariseNeed, ActionUpdateNeed
+from bot.actions.needs_form import (
+    ActionAskBeneficiary,
+    ActionAskNeedArea,
+    ActionAskNeedCategoryConfirmed,
+    ActionAskNeedContact,
+    ActionAskNeedUrgency,
+    ValidateNeedForm,
+)
+from bot.actions.preferences import (
+    ActionExplain,
+    ActionSetPersonalisation,
+    ActionSetPreference,
+    ActionShowPreferences,
+)
 from bot.actions.search import ActionSearchServices
 from bot.actions.slots import ValidateSlotMappings
 from bot.actions.yes_no import ActionAnswerYesNo
 
 __all__ = [
     "ActionAnswerYesNo",
+    "ActionAskBeneficiary",
+    "ActionAskNeedArea",
+    "ActionAskNeedCategoryConfirmed",
+    "ActionAskNeedContact",
+    "ActionAskNeedUrgency",
+    "ActionExplain",
+    "ActionRateFit",
+    "ActionRequestHuman",
+    "ActionSetPersonalisation",
+    "ActionSetPreference",
+    "ActionShowPreferences",
+    "ActionStartNeed",
+    "ActionStopNeed",
+    "ActionSummariseNeed",
+    "ActionUpdateNeed",
+    "ValidateNeedForm",
     "ActionChangeLanguage",
     "ActionClarify",
     "ActionDeleteMyData",

@@ -7,9 +7,10 @@ from typing import Any, Dict, Optional, Sequence, Text, Tuple
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.i18n import t
+from bot.i18n import STRINGS, t
 from bot.language import ZH_TW
-from bot.render.response import Button, Response
+from bot.profiles.profile import Profile
+from bot.render.response import Button, Response, Style
 from bot.services import get_services
 
 QUESTION_KEY = "question"  # marks a bot message that asks something a yes/no can answer
@@ -22,6 +23,13 @@ def reply_language(tracker: Tracker) -> str:
 def person_of(tracker: Tracker) -> str:
     """The pseudonymous id of whoever this conversation is with."""
     return get_services().person_id(tracker.get_latest_input_channel(), tracker.sender_id)
+
+
+def style_of(tracker: Tracker, profile: Profile) -> Style:
+    """This conversation's choice first, then what the person asked us to remember."""
+    length = tracker.get_slot("answer_length") or profile.preferences.get("answer_length") or "brief"
+    easy = tracker.get_slot("easy_reading") or profile.preferences.get("easy_reading") or "off"
+    return Style(answer_length=length, easy_reading=easy == "on")
 
 
 def channel_of(tracker: Tracker) -> str:
@@ -38,17 +46,23 @@ def say(
     key: str,
     buttons: Sequence[Tuple[str, str]] = (),
     question: Optional[str] = None,
+    literal_buttons: bool = False,
     **values: Any,
 ) -> None:
     """Sends the string ``key`` in the person's language, with (label key, payload) buttons.
 
     ``question`` names what the message asks, so a following "yes"/"no" can be read as the
-    answer to it (see last_bot_question).
+    answer to it (see last_bot_question). With ``literal_buttons`` the first button may be
+    a label key and the rest are already-translated labels (e.g. service-area names).
     """
     language = reply_language(tracker)
+
+    def button_label(text: str) -> str:
+        return t(text, language) if not literal_buttons or text in STRINGS else text
+
     response = Response(
         t(key, language, **values),
-        buttons=[Button(t(label, language), payload) for label, payload in buttons],
+        buttons=[Button(button_label(label), payload) for label, payload in buttons],
     )
     message = response.to_rasa_message()
     if question:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.common import say
+from bot.actions.handoff import hand_off
 from bot.language import InputKind, classify_input
 
 MESSAGE_FOR = {
@@ -20,8 +22,12 @@ MESSAGE_FOR = {
 REPHRASE_BUTTONS = [("button_help", "/help"), ("talk_to_person", "/request_human")]
 
 
+STUCK_AFTER = 2  # unclear messages in a row before a person takes over
+
+
 class ActionClarify(Action):
-    """Asks again in the person's language, saying why when we know (empty, too long, script)."""
+    """Asks again in the person's language, saying why when we know (empty, too long, script);
+    after two unclear messages in a row, hands over to a person instead of asking a third time."""
 
     def name(self) -> Text:
         return "action_clarify"
@@ -29,7 +35,10 @@ class ActionClarify(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
+        failed = int(tracker.get_slot("failed_attempts") or 0) + 1
+        if failed >= STUCK_AFTER:
+            return hand_off(dispatcher, tracker, because_stuck=True)
         kind = classify_input(tracker.latest_message.get("text"))
         key = MESSAGE_FOR[kind]
         say(dispatcher, tracker, key, buttons=REPHRASE_BUTTONS if key == "ask_rephrase" else ())
-        return []
+        return [SlotSet("failed_attempts", failed)]

@@ -8,10 +8,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.common import channel_of, has_consent, person_of, reply_language
+from bot.actions.common import channel_of, has_consent, person_of, reply_language, style_of
 from bot.i18n import t
+from bot.profiles.ranking import boost_for
 from bot.render.cards import card_for
-from bot.render.response import Button, Response
+from bot.render.response import Button, Response, Style
 from bot.search.service import Filters, SearchResult
 from bot.services import get_services
 from bot.taxonomy import SERVICE_AREAS, label
@@ -24,7 +25,7 @@ def _domain_choice(tracker: Tracker) -> Optional[str]:
     return next(tracker.get_latest_entity_values("service_area"), None)
 
 
-def _present(result: SearchResult, language: str, clarify: bool) -> Response:
+def _present(result: SearchResult, language: str, clarify: bool, style: Style) -> Response:
     if not result.answered:
         return Response(
             t("no_good_answer", language, query=result.query[:40]),
@@ -37,7 +38,8 @@ def _present(result: SearchResult, language: str, clarify: bool) -> Response:
             for d in domains
         ]
         return Response(t("clarify", language), buttons=buttons)
-    return Response(t("results_intro", language), cards=[card_for(m.entry, language) for m in result.matches])
+    return Response(t("results_intro", language), cards=[card_for(m.entry, language) for m in result.matches],
+                    style=style)
 
 
 class ActionSearchServices(Action):
@@ -54,7 +56,8 @@ class ActionSearchServices(Action):
         chosen = _domain_choice(tracker)
         query = (tracker.get_slot("last_query") if chosen else None) or tracker.latest_message.get("text") or ""
         services = get_services()
-        result = services.search.search(query, Filters(domain=chosen))
+        profile = services.profiles.load(person_of(tracker))
+        result = services.search.search(query, Filters(domain=chosen), boost=boost_for(profile))
         services.insights.record_search(
             person=person_of(tracker) if has_consent(tracker) else None,
             query=result.query,
@@ -64,7 +67,8 @@ class ActionSearchServices(Action):
             language=language,
             channel=channel_of(tracker),
         )
-        response = _present(result, language, clarify=result.needs_clarification and not chosen)
+        response = _present(result, language, clarify=result.needs_clarification and not chosen,
+                            style=style_of(tracker, profile))
         dispatcher.utter_message(**response.to_rasa_message())
         shown = [m.entry.id for m in result.matches] if result.answered else []
         return [SlotSet("last_query", result.query), SlotSet("last_results", shown)]

@@ -36,3 +36,10 @@ class ValidateSlotMappings(ValidationAction):
             return {"language": preferred}
         detected = detect_language(tracker.latest_message.get("text"))
         return {"language": detected} if detected else {}
+
+    def extract_failed_attempts(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """Any understood message ends a run of unclear ones (see action_clarify)."""
+        understood = tracker.get_intent_of_latest_message(skip_fallback_intent=False) != "nlu_fallback"
+        return {"failed_attempts": 0} if understood and tracker.get_slot("failed_attempts") else {}

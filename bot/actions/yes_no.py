@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions.common import last_bot_question, say
 from bot.actions.consent import ASK_CONSENT, decline_consent, grant_consent
 from bot.actions.my_data import ASK_DELETE, forget_person
+from bot.actions.needs import ASK_SUMMARY, confirm_need, correct_need
 
 Handler = Callable[[CollectingDispatcher, Tracker], List[Dict[Text, Any]]]
 
@@ -23,6 +24,7 @@ def _cancel_delete(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[D
 ANSWERS: Dict[Text, Tuple[Handler, Handler]] = {
     ASK_CONSENT: (grant_consent, decline_consent),
     ASK_DELETE: (forget_person, _cancel_delete),
+    ASK_SUMMARY: (confirm_need, correct_need),
 }
 
 

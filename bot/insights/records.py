@@ -41,9 +41,11 @@ class FeedbackKind(str, enum.Enum):
 
 
 class Urgency(str, enum.Enum):
-    LOW = "low"
-    NORMAL = "normal"
+    """The needs form's answers (bot/needs/draft.py)."""
+
     URGENT = "urgent"
+    SOON = "soon"
+    NOT_URGENT = "not_urgent"
 
 
 class ContactChannel(str, enum.Enum):
@@ -51,9 +53,10 @@ class ContactChannel(str, enum.Enum):
 
     NONE = "none"
     CHAT = "chat"
+    LINE = "line"
+    TELEGRAM = "telegram"
     PHONE = "phone"
     EMAIL = "email"
-    IN_PERSON = "in_person"
 
 
 class HandoffStatus(str, enum.Enum):

@@ -15,7 +15,7 @@ def _one_line(text: str, limit: int = SUMMARY_CHARS) -> str:
 
 
 def card_for(entry: KBEntry, language: str) -> Card:
-    """Title, a one-line summary, how to apply, agency, link and phone."""
+    """Every field a person may want; bot/render/style.py decides what each style shows."""
     buttons = [Button(t("more_info", language), entry.url)] if entry.url else []
     return Card(
         entry_id=entry.id,
@@ -26,4 +26,7 @@ def card_for(entry: KBEntry, language: str) -> Card:
         url=entry.url,
         contact=entry.contact,
         buttons=buttons,
+        eligibility=entry.eligibility.get(language) if entry.eligibility else None,
+        documents=entry.documents.get(language),
+        fees=entry.fees.get(language) if entry.fees else None,
     )

@@ -29,6 +29,17 @@ class Card:
     url: Optional[str] = None
     contact: Optional[str] = None
     buttons: List[Button] = field(default_factory=list)
+    eligibility: Optional[str] = None
+    documents: List[str] = field(default_factory=list)
+    fees: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Style:
+    """How the person likes answers: brief or detailed, and easy reading (for older people)."""
+
+    answer_length: str = "brief"
+    easy_reading: bool = False
 
 
 @dataclass
@@ -36,14 +47,22 @@ class Response:
     text: str
     cards: List[Card] = field(default_factory=list)
     buttons: List[Button] = field(default_factory=list)
+    style: Optional[Style] = None
 
     def to_rasa_message(self) -> Dict[str, Any]:
-        """Keyword arguments for ``CollectingDispatcher.utter_message``."""
+        """Keyword arguments for ``CollectingDispatcher.utter_message``.
+
+        Cards carry every field; the style travels with them so each channel's renderer
+        decides what to show (brief/detailed, easy reading) in one place (bot/render/style.py).
+        """
         message: Dict[str, Any] = {"text": self.text}
         if self.buttons:
             message["buttons"] = [asdict(b) for b in self.buttons]
         if self.cards:
-            message["json_message"] = {"cards": [asdict(c) for c in self.cards]}
+            custom: Dict[str, Any] = {"cards": [asdict(c) for c in self.cards]}
+            if self.style:
+                custom["style"] = asdict(self.style)
+            message["json_message"] = custom
         return message
 
 

@@ -1,0 +1,1 @@
+"""Drawing out a citizen's need: the draft the needs form fills, and its summary."""

@@ -1,0 +1,1 @@
+"""What the assistant knows about a person's preferences, and how it quietly shapes results."""
