@@ -60,3 +60,21 @@ def test_invalid_settings_name_the_problem(tmp_path: Path, body: str, message: s
 def test_missing_file_is_reported(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="not found"):
         load_settings(tmp_path / "nope.yml", environ={})
+
+
+def _keys(model, prefix=""):
+    for name, field in model.__fields__.items():
+        nested = getattr(field.type_, "__fields__", None)
+        if nested and isinstance(field.type_, type):
+            yield from _keys(field.type_, f"{prefix}{name}.")
+        else:
+            yield f"{prefix}{name}"
+
+
+def test_every_setting_is_documented() -> None:
+    from bot.settings import Settings
+
+    doc = (PROJECT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    keys = list(_keys(Settings))
+    assert "handoff.opens" in keys and "search.embedder" in keys
+    assert [key for key in keys if f"`{key}`" not in doc] == []
