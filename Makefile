@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE ?= 1
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 
-.PHONY: install run test unit validate train index stories nlu-eval check lock clean help
+.PHONY: install run test unit validate train index stories nlu-eval check lock clean help telegram-webhook
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -55,6 +55,9 @@ nlu-eval: install  ## benchmark: 5-fold cross-validation per language and pipeli
 check: install  ## lint and type-check
 	$(BIN)/ruff check bot channels tests benchmarks
 	$(BIN)/mypy bot channels
+
+telegram-webhook: install  ## point the Telegram bot's webhook at TELEGRAM_WEBHOOK_URL
+	$(BIN)/python scripts/telegram_webhook.py
 
 lock:  ## re-resolve requirements.in into requirements.lock
 	$(BIN)/uv pip compile requirements.in --python-version 3.10 \

@@ -1,0 +1,1 @@
+"""Renderer tests; also the API specs (``line_spec``, ``telegram_spec``) the channel fakes check against."""
