@@ -108,10 +108,10 @@ def main() -> None:
         "folds": args.folds,
         "pipelines": {},
     }
+    out = ROOT / "benchmarks/results/nlu_eval.json"
     for name in args.pipelines:
         report["pipelines"][name] = evaluate(ROOT / name, args.folds)
-    out = ROOT / "benchmarks/results/nlu_eval.json"
-    out.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
+        out.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")  # after each
     print(f"\n| pipeline | zh-TW weighted F1 | en weighted F1 | train s/fold |\n|---|---|---|---|")
     for name, r in report["pipelines"].items():
         print(f"| {name} | {r['zh-TW']['weighted_f1']:.3f} | {r['en']['weighted_f1']:.3f} | {r['mean_train_seconds']} |")

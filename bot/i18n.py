@@ -117,10 +117,10 @@ STRINGS: Dict[str, Dict[str, str]] = {
     "talk_to_person": {ZH_TW: "轉真人", EN: "Talk to a person"},
     "yes": {ZH_TW: "是", EN: "Yes"},
     "no": {ZH_TW: "否", EN: "No"},
-    "consent_granted": {ZH_TW: "已同意", EN: "given"},
-    "consent_declined": {ZH_TW: "未同意", EN: "not given"},
-    "consent_withdrawn": {ZH_TW: "已撤回", EN: "withdrawn"},
-    "consent_unknown": {ZH_TW: "尚未表示", EN: "not decided yet"},
+    "consent_label_granted": {ZH_TW: "已同意", EN: "given"},
+    "consent_label_declined": {ZH_TW: "未同意", EN: "not given"},
+    "consent_label_withdrawn": {ZH_TW: "已撤回", EN: "withdrawn"},
+    "consent_label_unknown": {ZH_TW: "尚未表示", EN: "not decided yet"},
     # needs form
     "ask_need_category": {
         ZH_TW: "聽起來是「{category}」方面的需求，對嗎？不是的話，請選比較接近的：",

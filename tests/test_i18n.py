@@ -18,3 +18,16 @@ def test_unknown_language_falls_back_to_chinese() -> None:
 
 def test_values_are_filled_in() -> None:
     assert "12" in t("data_deleted", "en", count=12)
+
+
+def test_no_key_is_defined_twice() -> None:
+    """A dict literal silently keeps the last of two equal keys; this once hid a reply."""
+    import ast
+    from pathlib import Path
+
+    import bot.i18n
+
+    tree = ast.parse(Path(bot.i18n.__file__).read_text(encoding="utf-8"))
+    strings = next(n for n in ast.walk(tree) if isinstance(n, ast.AnnAssign) and getattr(n.target, "id", "") == "STRINGS")
+    keys = [k.value for k in strings.value.keys]
+    assert sorted(k for k in set(keys) if keys.count(k) > 1) == []

@@ -55,7 +55,7 @@ class ActionShowMyData(Action):
             tracker,
             "show_my_data",
             language_label=label(LANGUAGES, language, language),
-            consent_label=t(f"consent_{consent}", language),
+            consent_label=t(f"consent_label_{consent}", language),
             record_count=summary.total_records,
         )
         return []

@@ -37,6 +37,10 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         self._embedder: Embedder = create_embedder(config["embedder"])
 
     @classmethod
+    def validate_config(cls, config: Dict[Text, Any]) -> None:
+        """The embedder spec is checked by create_embedder when the component is built."""
+
+    @classmethod
     def create(
         cls,
         config: Dict[Text, Any],
