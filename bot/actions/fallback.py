@@ -23,6 +23,9 @@ REPHRASE_BUTTONS = [("button_help", "/help"), ("talk_to_person", "/request_human
 
 
 STUCK_AFTER = 2  # unclear messages in a row before a person takes over
+# Only messages we could read but not understand count; empty, huge or foreign-script input
+# gets its own advice instead.
+COUNTS_AS_UNCLEAR = {InputKind.TEXT, InputKind.NO_WORDS}
 
 
 class ActionClarify(Action):
@@ -35,10 +38,10 @@ class ActionClarify(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        failed = int(tracker.get_slot("failed_attempts") or 0) + 1
+        kind = classify_input(tracker.latest_message.get("text"))
+        failed = int(tracker.get_slot("failed_attempts") or 0) + (kind in COUNTS_AS_UNCLEAR)
         if failed >= STUCK_AFTER:
             return hand_off(dispatcher, tracker, because_stuck=True)
-        kind = classify_input(tracker.latest_message.get("text"))
         key = MESSAGE_FOR[kind]
         say(dispatcher, tracker, key, buttons=REPHRASE_BUTTONS if key == "ask_rephrase" else ())
         return [SlotSet("failed_attempts", failed)]

@@ -34,7 +34,10 @@ class ValidateSlotMappings(ValidationAction):
         preferred = tracker.get_slot("preferred_language")
         if preferred:
             return {"language": preferred}
-        detected = detect_language(tracker.latest_message.get("text"))
+        text = tracker.latest_message.get("text") or ""
+        if text.startswith("/"):
+            return {}  # a button payload says nothing about the person's language
+        detected = detect_language(text)
         return {"language": detected} if detected else {}
 
     def extract_failed_attempts(

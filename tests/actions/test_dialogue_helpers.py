@@ -1,6 +1,7 @@
 """Language slots, switching language, and clarification of unreadable input."""
 
 import pytest
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.fallback import ActionClarify
@@ -62,9 +63,19 @@ def test_the_switch_is_confirmed_in_the_new_language(tracker, domain) -> None:
         ("blorp zib", "en", "ask_rephrase"),
     ],
 )
-def test_clarification_says_what_was_wrong(tracker, domain, text, language, key) -> None:
-    state = tracker("new_person_greets", language=language)
+def test_clarification_says_what_was_wrong(tracker, domain, services, text, language, key) -> None:
+    state = tracker("new_person_greets", language=language, failed_attempts=1)
     state.latest_message["text"] = text
     dispatcher = CollectingDispatcher()
-    ActionClarify().run(dispatcher, state, domain)
-    assert dispatcher.messages[0]["text"] == t(key, language)
+    events = ActionClarify().run(dispatcher, state, domain)
+    if key == "ask_rephrase":  # a second unclear message in a row brings a person instead
+        assert dispatcher.messages[0]["text"] == t("handoff_because_stuck", language)
+    else:  # empty, huge or foreign-script input is advice, not a failed attempt
+        assert dispatcher.messages[0]["text"] == t(key, language)
+        assert events == [SlotSet("failed_attempts", 1)]
+
+
+def test_button_payloads_do_not_change_the_language(tracker, domain) -> None:
+    state = tracker("new_person_greets", language="zh-TW")
+    state.latest_message["text"] = '/rate_fit{"fit":"fits"}'
+    assert ValidateSlotMappings().extract_language(CollectingDispatcher(), state, domain) == {}
