@@ -82,14 +82,16 @@ def evaluate(config: Path, k: int) -> Dict:
         with tempfile.TemporaryDirectory() as tmp:
             guesses, seconds = train_and_predict(config, train, shared, [m.get("text") for _, m in held_out], Path(tmp))
         train_seconds.append(seconds)
-        for (language, message), guess in zip(held_out, guesses):
+        for (language, message), guess in zip(held_out, guesses, strict=True):
             gold[language].append(message.get("intent"))
             predicted[language].append(guess or "none")
         print(f"  {config.name} fold {number}/{k}: trained in {seconds:.0f} s", flush=True)
     result = {
         language: {
             "weighted_f1": round(f1_score(gold[language], predicted[language], average="weighted"), 4),
-            "accuracy": round(sum(g == p for g, p in zip(gold[language], predicted[language])) / len(gold[language]), 4),
+            "accuracy": round(
+                sum(g == p for g, p in zip(gold[language], predicted[language], strict=True)) / len(gold[language]), 4
+            ),
             "examples": len(gold[language]),
         }
         for language in LANGUAGES
@@ -104,7 +106,7 @@ def main() -> None:
     parser.add_argument("--pipelines", nargs="+", default=["config.yml", "benchmarks/pipelines/dense.yml"])
     args = parser.parse_args()
     report = {
-        "machine": f"{platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "folds": args.folds,
         "pipelines": {},
     }
@@ -112,9 +114,11 @@ def main() -> None:
     for name in args.pipelines:
         report["pipelines"][name] = evaluate(ROOT / name, args.folds)
         out.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")  # after each
-    print(f"\n| pipeline | zh-TW weighted F1 | en weighted F1 | train s/fold |\n|---|---|---|---|")
+    print("\n| pipeline | zh-TW weighted F1 | en weighted F1 | train s/fold |\n|---|---|---|---|")
     for name, r in report["pipelines"].items():
-        print(f"| {name} | {r['zh-TW']['weighted_f1']:.3f} | {r['en']['weighted_f1']:.3f} | {r['mean_train_seconds']} |")
+        print(
+            f"| {name} | {r['zh-TW']['weighted_f1']:.3f} | {r['en']['weighted_f1']:.3f} | {r['mean_train_seconds']} |"
+        )
     print(f"\n{report['machine']}; written to {out}")
 
 

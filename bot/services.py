@@ -29,13 +29,13 @@ class Services:
         self.settings = settings
 
     @cached_property
-    def embedder(self) -> "Embedder":
+    def embedder(self) -> Embedder:
         from bot.search.embeddings import create_embedder
 
         return create_embedder(self.settings.search.embedder)
 
     @cached_property
-    def search(self) -> "SearchService":
+    def search(self) -> SearchService:
         from bot.search.index import SearchIndex
         from bot.search.service import SearchService
 
@@ -44,7 +44,7 @@ class Services:
         return SearchService(index, self.embedder, top_k=self.settings.search.top_k)
 
     @cached_property
-    def insights(self) -> "InsightsStore":
+    def insights(self) -> InsightsStore:
         """The store; a database that is down at start-up is logged, and writes spool until
         it is back (see bot.insights.spool), so conversations go on."""
         from bot.insights.database import StoreUnavailable
@@ -58,13 +58,13 @@ class Services:
         return store
 
     @cached_property
-    def profiles(self) -> "ProfileService":
+    def profiles(self) -> ProfileService:
         from bot.profiles.profile import ProfileService
 
         return ProfileService(self.insights, self.settings.privacy.policy_version)
 
     @cached_property
-    def handoff(self) -> "HandoffService":
+    def handoff(self) -> HandoffService:
         from bot.handoff import HandoffService
 
         return HandoffService(self.insights, self.settings.handoff)

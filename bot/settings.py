@@ -14,8 +14,8 @@ import os
 import re
 from functools import lru_cache
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from typing import Any, Dict, List, Mapping, Optional
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, Field, SecretStr, ValidationError, validator
@@ -146,7 +146,7 @@ def _interpolate_tree(value: Any, environ: Mapping[str, str], missing: List[str]
     if not isinstance(value, str):
         return value
 
-    def substitute(match: "re.Match[str]") -> str:
+    def substitute(match: re.Match[str]) -> str:
         name, default = match.group(1), match.group(2)
         if name in environ and environ[name] != "":
             return environ[name]

@@ -18,10 +18,22 @@ import yaml
 PROJECT = Path(__file__).resolve().parent.parent
 GUIDE = PROJECT / "docs" / "extending.md"
 BLOCK = re.compile(r"```\w+ (file|merge)=(\S+)\n(.*?)```", re.S)
-COPIED = ["domain.yml", "config.yml", "credentials.yml", "endpoints.yml", "coserve.yml", "pyproject.toml",
-          "alembic", "alembic.ini",
-          "data", "bot", "knowledge_base", "tests/conftest.py", "tests/actions/conftest.py",
-          "tests/data"]
+COPIED = [
+    "domain.yml",
+    "config.yml",
+    "credentials.yml",
+    "endpoints.yml",
+    "coserve.yml",
+    "pyproject.toml",
+    "alembic",
+    "alembic.ini",
+    "data",
+    "bot",
+    "knowledge_base",
+    "tests/conftest.py",
+    "tests/actions/conftest.py",
+    "tests/data",
+]
 
 
 def merge(base: dict, extra: dict) -> dict:
@@ -57,8 +69,11 @@ def follow_guide(target: Path) -> list:
             destination.write_text(yaml.safe_dump(merged, allow_unicode=True, sort_keys=False), encoding="utf-8")
         applied.append(path)
     init = target / "bot" / "actions" / "__init__.py"
-    init.write_text(init.read_text(encoding="utf-8") + "\nfrom bot.actions.hotline import ActionCheckOfficeHours  # noqa: E402,F401\n",
-                    encoding="utf-8")
+    init.write_text(
+        init.read_text(encoding="utf-8")
+        + "\nfrom bot.actions.hotline import ActionCheckOfficeHours  # noqa: E402,F401\n",
+        encoding="utf-8",
+    )
     return applied
 
 
@@ -70,11 +85,19 @@ def run(args: list, cwd: Path) -> subprocess.CompletedProcess:
 def test_the_extending_guide_works_as_written(tmp_path: Path) -> None:
     copy_project(tmp_path)
     applied = follow_guide(tmp_path)
-    assert applied == ["data/nlu/zh-TW/hotline.yml", "data/nlu/en/hotline.yml", "domain.yml",
-                       "data/rules/hotline.yml", "bot/actions/hotline.py", "tests/actions/test_hotline.py"]
+    assert applied == [
+        "data/nlu/zh-TW/hotline.yml",
+        "data/nlu/en/hotline.yml",
+        "domain.yml",
+        "data/rules/hotline.yml",
+        "bot/actions/hotline.py",
+        "tests/actions/test_hotline.py",
+    ]
     rasa = str(Path(sys.executable).parent / "rasa")
     validated = run([rasa, "data", "validate", "--fail-on-warnings"], tmp_path)
     assert validated.returncode == 0, validated.stdout[-3000:] + validated.stderr[-3000:]
-    tested = run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/actions/test_hotline.py"], tmp_path)
+    tested = run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/actions/test_hotline.py"], tmp_path
+    )
     assert tested.returncode == 0, tested.stdout[-3000:] + tested.stderr[-3000:]
     assert "1 passed" in tested.stdout

@@ -28,6 +28,8 @@ def test_no_key_is_defined_twice() -> None:
     import bot.i18n
 
     tree = ast.parse(Path(bot.i18n.__file__).read_text(encoding="utf-8"))
-    strings = next(n for n in ast.walk(tree) if isinstance(n, ast.AnnAssign) and getattr(n.target, "id", "") == "STRINGS")
+    strings = next(
+        n for n in ast.walk(tree) if isinstance(n, ast.AnnAssign) and getattr(n.target, "id", "") == "STRINGS"
+    )
     keys = [k.value for k in strings.value.keys]
     assert sorted(k for k in set(keys) if keys.count(k) > 1) == []

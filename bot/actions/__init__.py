@@ -6,9 +6,9 @@ need lives in the domain services of ``bot`` (search, insights, privacy, renderi
 
 from bot.actions.consent import ActionOfferConsent, ActionRecordConsent, ActionWithdrawConsent
 from bot.actions.fallback import ActionClarify
+from bot.actions.feedback import ActionRecordFeedback
 from bot.actions.fit import ActionRateFit
 from bot.actions.handoff import ActionRequestHuman
-from bot.actions.feedback import ActionRecordFeedback
 from bot.actions.language import ActionChangeLanguage
 from bot.actions.my_data import ActionDeleteMyData, ActionShowMyData
 from bot.actions.needs import ActionStartNeed, ActionStopNeed, ActionSummariseNeed, ActionUpdateNeed

@@ -57,7 +57,7 @@ class NeedDraft:
     contact: Optional[str] = None
 
     @classmethod
-    def from_slots(cls, slots: Mapping[str, Any]) -> "NeedDraft":
+    def from_slots(cls, slots: Mapping[str, Any]) -> NeedDraft:
         return cls(
             text=slots.get("need_text") or "",
             category=slots.get("need_category"),

@@ -15,7 +15,7 @@ def nlu_userdict(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(groups: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+def register(groups: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     nlu = groups.add_parser("nlu", help="NLU data helpers").add_subparsers(dest="command", required=True)
     userdict = nlu.add_parser("userdict", help="regenerate data/dictionaries/nlu_terms.txt")
     userdict.set_defaults(handler=nlu_userdict)

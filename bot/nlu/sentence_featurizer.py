@@ -47,7 +47,7 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "SentenceEmbeddingFeaturizer":
+    ) -> SentenceEmbeddingFeaturizer:
         return cls(config, execution_context.node_name)
 
     def _featurize(self, messages: List[Message]) -> None:
@@ -56,7 +56,7 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         for start in range(0, len(with_text), size):
             batch = with_text[start : start + size]
             vectors = self._embedder.encode_queries([m.get(TEXT) for m in batch])
-            for message, vector in zip(batch, vectors):
+            for message, vector in zip(batch, vectors, strict=True):
                 self.add_features_to_message(
                     sequence=None, sentence=vector.reshape(1, -1), attribute=TEXT, message=message
                 )

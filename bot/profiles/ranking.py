@@ -56,7 +56,9 @@ def reasons(profile: Profile, entry: KBEntry, language: str) -> List[str]:
         found.append(f"這項服務涵蓋您所在的{where}" if zh else f"it serves your area ({where})")
     if profile.personalised and profile.target_group and profile.target_group in entry.audiences:
         group = label(AUDIENCES, profile.target_group, language)
-        found.append(f"它適合{group}，您之前提過" if zh else f"it is meant for {group.lower()}, as you mentioned before")
+        found.append(
+            f"它適合{group}，您之前提過" if zh else f"it is meant for {group.lower()}, as you mentioned before"
+        )
     if profile.personalised and entry.domain in profile.topics:
         topic = label(SERVICE_AREAS, entry.domain, language)
         found.append(f"您之前問過「{topic}」相關的問題" if zh else f"you asked about {topic.lower()} before")

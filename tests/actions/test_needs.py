@@ -5,7 +5,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.common import person_of
 from bot.actions.fit import ActionRateFit
-from bot.actions.needs import ActionStartNeed, ActionStopNeed, ActionSummariseNeed, NEED_SLOTS
+from bot.actions.needs import NEED_SLOTS, ActionStartNeed, ActionStopNeed, ActionSummariseNeed
 from bot.actions.needs_form import ActionAskNeedCategoryConfirmed, ActionAskNeedUrgency, ValidateNeedForm
 from bot.actions.yes_no import ActionAnswerYesNo
 from bot.i18n import t
@@ -19,8 +19,10 @@ def test_start_keeps_the_words_guesses_the_area_and_prefills(tracker, domain, se
     state = tracker("undecided_person_asks_zh", intent="describe_need", text=text, entities=[DAAN, ELDERLY])
     events = ActionStartNeed().run(CollectingDispatcher(), state, domain)
     assert events == [
-        SlotSet("need_text", text), SlotSet("need_category", "elderly_care"),
-        SlotSet("need_category_confirmed", None), SlotSet("need_id", None),
+        SlotSet("need_text", text),
+        SlotSet("need_category", "elderly_care"),
+        SlotSet("need_category_confirmed", None),
+        SlotSet("need_id", None),
         SlotSet("need_area", "taipei/daan"),
     ]
 
@@ -48,16 +50,27 @@ def test_yes_no_and_named_areas_answer_the_category_question(tracker, domain, se
     form = ValidateNeedForm()
     asked = dict(requested_slot="need_category_confirmed", need_category="elderly_care")
     yes = tracker("undecided_person_asks_zh", intent="affirm", text="對", **asked)
-    assert form.extract_need_category_confirmed(CollectingDispatcher(), yes, domain) == {"need_category_confirmed": True}
-    no = tracker("undecided_person_asks_zh", intent="deny", text="不是", **asked)
-    assert form.extract_need_category_confirmed(CollectingDispatcher(), no, domain) == {"need_category_confirmed": False}
-    assert form.validate_need_category_confirmed(False, CollectingDispatcher(), no, domain) == {
-        "need_category_confirmed": None, "need_category": None,
+    assert form.extract_need_category_confirmed(CollectingDispatcher(), yes, domain) == {
+        "need_category_confirmed": True
     }
-    named = tracker("undecided_person_asks_zh", intent="inform", text="是住宅的問題",
-                    entities=[{"entity": "service_area", "value": "housing"}], **asked)
+    no = tracker("undecided_person_asks_zh", intent="deny", text="不是", **asked)
+    assert form.extract_need_category_confirmed(CollectingDispatcher(), no, domain) == {
+        "need_category_confirmed": False
+    }
+    assert form.validate_need_category_confirmed(False, CollectingDispatcher(), no, domain) == {
+        "need_category_confirmed": None,
+        "need_category": None,
+    }
+    named = tracker(
+        "undecided_person_asks_zh",
+        intent="inform",
+        text="是住宅的問題",
+        entities=[{"entity": "service_area", "value": "housing"}],
+        **asked,
+    )
     assert form.extract_need_category_confirmed(CollectingDispatcher(), named, domain) == {
-        "need_category": "housing", "need_category_confirmed": True,
+        "need_category": "housing",
+        "need_category_confirmed": True,
     }
 
 
@@ -65,8 +78,12 @@ def test_area_from_a_district_a_city_or_a_refusal(tracker, domain, services) -> 
     form = ValidateNeedForm()
     district = tracker("undecided_person_asks_zh", intent="inform", text="我住大安區", entities=[DAAN])
     assert form.extract_need_area(CollectingDispatcher(), district, domain) == {"need_area": "taipei/daan"}
-    city = tracker("undecided_person_asks_zh", intent="inform", text="我在新北",
-                   entities=[{"entity": "city", "value": "new_taipei"}])
+    city = tracker(
+        "undecided_person_asks_zh",
+        intent="inform",
+        text="我在新北",
+        entities=[{"entity": "city", "value": "new_taipei"}],
+    )
     assert form.extract_need_area(CollectingDispatcher(), city, domain) == {"need_area": "new_taipei"}
     refusal = tracker("undecided_person_asks_zh", intent="deny", text="不方便說", requested_slot="need_area")
     assert form.extract_need_area(CollectingDispatcher(), refusal, domain) == {"need_area": "unspecified"}
@@ -128,14 +145,22 @@ def test_fit_ratings_are_stored_and_a_poor_fit_asks_why(tracker, domain, service
     person = person_of(state)
     services.insights.grant(person, "insights", "2026-11")
     need_id = services.insights.record_need(person, category="elderly_care", free_text="x").id
-    poor = tracker("need_summary_just_asked", intent="rate_fit", need_id=str(need_id),
-                   entities=[{"entity": "fit", "value": "not_at_all"}])
+    poor = tracker(
+        "need_summary_just_asked",
+        intent="rate_fit",
+        need_id=str(need_id),
+        entities=[{"entity": "fit", "value": "not_at_all"}],
+    )
     dispatcher = CollectingDispatcher()
     ActionRateFit().run(dispatcher, poor, domain)
     assert dispatcher.messages[0]["text"] == t("ask_fit_reason", "zh-TW")
     assert services.insights.needs(person)[0].fit_rating.value == "not_at_all"
-    reason = tracker("need_summary_just_asked", intent="rate_fit", need_id=str(need_id),
-                     entities=[{"entity": "fit", "value": "not_at_all"}, {"entity": "fit_reason", "value": "too_far"}])
+    reason = tracker(
+        "need_summary_just_asked",
+        intent="rate_fit",
+        need_id=str(need_id),
+        entities=[{"entity": "fit", "value": "not_at_all"}, {"entity": "fit_reason", "value": "too_far"}],
+    )
     dispatcher = CollectingDispatcher()
     ActionRateFit().run(dispatcher, reason, domain)
     assert services.insights.needs(person)[0].fit_reason == "too_far"

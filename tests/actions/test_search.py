@@ -1,6 +1,6 @@
-from sqlalchemy import text
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import text
 
 from bot.actions.common import person_of
 from bot.actions.search import ActionSearchServices

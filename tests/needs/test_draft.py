@@ -40,5 +40,7 @@ def test_areas_split_and_label() -> None:
 
 
 def test_slots_become_a_draft() -> None:
-    draft = NeedDraft.from_slots({"need_text": "t", "need_category": "tax", "need_area": "taipei", "beneficiary": "self"})
+    draft = NeedDraft.from_slots(
+        {"need_text": "t", "need_category": "tax", "need_area": "taipei", "beneficiary": "self"}
+    )
     assert (draft.text, draft.category, draft.area, draft.beneficiary) == ("t", "tax", "taipei", "self")

@@ -34,7 +34,11 @@ def test_reasons_are_plain_words_in_both_languages(test_index) -> None:
     profile = Profile("p", True, {"area": "taipei/daan", "target_group": "elderly", "topics": "elderly_care"})
     zh = reasons(profile, entry, "zh-TW")
     en = reasons(profile, entry, "en")
-    assert zh == ["這項服務涵蓋您所在的臺北市大安區", "它適合長者，您之前提過", "您之前問過「長者與長期照顧」相關的問題"]
+    assert zh == [
+        "這項服務涵蓋您所在的臺北市大安區",
+        "它適合長者，您之前提過",
+        "您之前問過「長者與長期照顧」相關的問題",
+    ]
     assert en == [
         "it serves your area (Da'an District, Taipei City)",
         "it is meant for older people, as you mentioned before",

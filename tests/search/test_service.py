@@ -1,5 +1,7 @@
 """The search service: cross-lingual answers, filters, the no-answer line, clarification."""
 
+from pathlib import Path
+
 import pytest
 
 from bot.search.embeddings import Embedder
@@ -22,7 +24,9 @@ def service(test_index: SearchIndex, embedder: Embedder) -> SearchService:
         ("舊沙發要怎麼丟", "waste-bulky-waste-pickup"),
     ],
 )
-def test_finds_the_right_service_in_either_language(service: SearchService, query: str, expected: str) -> None:
+def test_finds_the_right_service_in_either_language(
+    service: SearchService, query: str, expected: str
+) -> None:
     result = service.search(query)
     assert result.matches[0].entry.id == expected
     assert result.answered
@@ -70,3 +74,55 @@ def test_mismatched_index_and_embedder_are_refused(test_index: SearchIndex) -> N
 
     with pytest.raises(ValueError, match="index built with"):
         SearchService(test_index, create_embedder("use"))
+
+
+CROSS = Path(__file__).resolve().parent / "data" / "faq-sample.xml"
+
+
+@pytest.fixture(scope="module")
+def mixed_service(embedder: Embedder) -> SearchService:
+    """Chinese-only imported FAQs beside an English-only entry (its zh-TW fields hold English)."""
+    from bot.search.importers import import_taipei_faq
+    from bot.search.kb import KBEntry
+
+    english_only = KBEntry(
+        id="transport-resident-parking-permit",
+        domain="transport",
+        title={"zh-TW": "Residential parking permits"},
+        summary={"zh-TW": "Residents of narrow lanes can apply for a permit to park their car near home."},
+        agency={"zh-TW": "Parking Management and Development Office"},
+    )
+    entries = [*import_taipei_faq(CROSS).entries, english_only]
+    index, _ = SearchIndex.build(entries, embedder)
+    return SearchService(index, embedder, top_k=3)
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("How do I file a consumer complaint about a shop?", "tpe-faq-gip_1004"),
+        ("Is there a health insurance premium subsidy for seniors?", "tpe-faq-gip_1001"),
+        ("how do I get rid of an old wardrobe", "tpe-faq-gip_1002"),
+        ("住家附近停車要怎麼申請停車證", "transport-resident-parking-permit"),
+    ],
+)
+def test_questions_cross_languages(mixed_service: SearchService, query: str, expected: str) -> None:
+    assert mixed_service.search(query).matches[0].entry.id == expected
+
+
+def test_matches_carry_their_dense_and_lexical_parts(service: SearchService) -> None:
+    top = service.search("身分證遺失補辦").matches[0]
+    assert top.dense is not None and 0 < top.dense <= 1
+    assert top.score == pytest.approx(top.dense + service.lexical_weight * top.lexical, abs=1e-5)
+
+
+@pytest.mark.parametrize(
+    "query", ["天氣如何", "今天天氣如何？", "What's the weather like tomorrow?", "幫我寫一首詩"]
+)
+def test_out_of_scope_questions_are_not_answered(service: SearchService, query: str) -> None:
+    assert not service.search(query).answered
+
+
+def test_a_query_of_only_stop_characters_and_digits_does_not_crash(service: SearchService) -> None:
+    assert service.search("的的的 123").matches
+    assert service.search("a" * 10_000).query == "a" * 512
