@@ -10,12 +10,12 @@ export HF_HUB_OFFLINE ?= 1
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 
-.PHONY: install run test unit validate train index stories nlu-eval check lock clean help telegram-webhook
+.PHONY: install run test unit validate train index stories nlu-eval check lock clean help telegram-webhook browser widget-size
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
 
-install: $(VENV)/.installed .env  ## create .venv and install everything from requirements.lock
+install: $(VENV)/.installed .env browser  ## create .venv and install everything from requirements.lock
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@python=$$(scripts/find_python310.sh) && echo "using $$python" && \
@@ -27,6 +27,12 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 
 .env: | $(VENV)/.installed
 	scripts/ensure_env.sh
+
+browser:  ## Debian's Chromium for the widget tests (apt-get as root; otherwise prints the command)
+	scripts/install_browser.sh
+
+widget-size: install  ## benchmark: the widget's gzipped size
+	$(BIN)/python benchmarks/widget_size.py
 
 run: install  ## train if needed, build the index, start everything (Ctrl-C stops it)
 	scripts/run.sh
