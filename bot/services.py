@@ -50,7 +50,12 @@ class Services:
         from bot.insights.database import StoreUnavailable
         from bot.insights.store import InsightsStore
 
-        store = InsightsStore.from_settings(self.settings).open()
+        if self.settings.insights.sink == "broker":  # scale-out: writes via RabbitMQ, docs/scaling.md
+            from bot.insights.broker import BrokerPublisher
+
+            store: InsightsStore = BrokerPublisher.from_settings(self.settings).open()
+        else:
+            store = InsightsStore.from_settings(self.settings).open()
         try:
             store.migrate()
         except StoreUnavailable as error:

@@ -31,7 +31,9 @@ def forget_person(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Di
             return []
     else:
         say(dispatcher, tracker, "data_deleted", count=deleted)
-    return [AllSlotsReset(), SlotSet("language", reply_language(tracker))]
+    # forget_requested tells the tracker store (bot/privacy/tracker_store.py) to erase the
+    # conversation up to here; the language set after it survives, for the reply.
+    return [AllSlotsReset(), SlotSet("forget_requested", True), SlotSet("language", reply_language(tracker))]
 
 
 class ActionShowMyData(Action):

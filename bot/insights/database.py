@@ -15,11 +15,12 @@ import time
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
+from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Connection, Engine, create_engine, make_url
+from sqlalchemy.pool import QueuePool
 
-from alembic import command
 from bot.settings import PROJECT_ROOT
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,9 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     try:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=5000")
+        # In WAL mode NORMAL keeps every commit across a process crash (SIGKILL); only an
+        # OS crash or power loss can lose the last commits. FULL fsyncs every write.
+        cursor.execute("PRAGMA synchronous=NORMAL")
         try:
             cursor.execute("PRAGMA journal_mode=WAL")
         except sqlite3.OperationalError:
@@ -94,7 +98,11 @@ def make_engine(url: str) -> Engine:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError:
                 pass  # reported as StoreUnavailable on first use
-        engine = create_engine(url, future=True)
+        # A pool keeps connections open: SQLAlchemy's default for file SQLite reopens the file
+        # (and checkpoints the WAL) on every write. The pool hands a connection to one thread
+        # at a time, so sqlite3's same-thread check can be off.
+        engine = create_engine(url, future=True, poolclass=QueuePool, pool_size=5, max_overflow=5,
+                               connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _on_sqlite_connect)
         return engine
     connect_args = {"connect_timeout": CONNECT_TIMEOUT_SECONDS} if backend == "postgresql" else {}

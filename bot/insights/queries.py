@@ -186,6 +186,15 @@ class Queries:
         rows = connection.execute(query).mappings().all()
         return [NeedRecord(person=row["person_id"], **row) for row in rows]
 
+    def followup_recipients(self, connection: Connection, category: str) -> List[str]:
+        """People with a need in ``category`` and a current ``followup`` consent, each once."""
+        n, c = t.needs.c, t.consents.c
+        consented = select(c.person_id).where(c.purpose == Purpose.FOLLOWUP.value,
+                                              c.withdrawn_at.is_(None))
+        query = (select(n.person_id).where(n.category == category, n.person_id.in_(consented))
+                 .distinct().order_by(n.person_id))
+        return [row.person_id for row in connection.execute(query)]
+
     def counts(self, connection: Connection, person: str) -> Dict[str, int]:
         """Rows per kind of record about ``person`` (consents and the person row left out)."""
         return {
@@ -193,6 +202,13 @@ class Queries:
                 select(func.count()).select_from(table).where(table.c.person_id == person)
             ).scalar_one()
             for table in COUNTED_TABLES
+        }
+
+    def table_counts(self, connection: Connection) -> Dict[str, int]:
+        """Rows per table, for ``coserve insights stats``."""
+        return {
+            table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
+            for table in t.metadata.sorted_tables
         }
 
     def audit_log(self, connection: Connection, subject: Optional[str], limit: int

@@ -181,6 +181,14 @@ audit_log = Table(
     Index(None, "subject"),
 )
 
+# Covering indexes for the weekly insights grid (migration 0002, bot/insights/aggregate.py):
+# the dashboard's year of needs and searches is read from these alone.
+Index("ix_needs_weekly_grid", needs.c.created_at, needs.c.category, needs.c.target_group,
+      needs.c.city, needs.c.district, needs.c.channel, needs.c.person_id)
+Index("ix_search_events_weekly_grid", search_events.c.created_at, search_events.c.answered,
+      search_events.c.language, search_events.c.channel, search_events.c.person_id,
+      search_events.c.id)
+
 # Children before parents: the order in which "forget" deletes a person's rows.
 PERSONAL_TABLES = (
     handoffs,

@@ -62,6 +62,7 @@ from bot.insights.records import (
 from bot.insights.spool import DEFAULT_SPOOL_PATH, Spool, SpoolEntry
 from bot.privacy.pseudonym import is_pseudonymous_id
 from bot.privacy.redaction import redact
+from bot.taxonomy import SERVICE_AREAS
 
 log = logging.getLogger(__name__)
 
@@ -163,15 +164,34 @@ class InsightsStore:
         purpose = Purpose(purpose)
         if not self.spool.is_empty():
             self._flush_quietly()
-            for entry in self.spool.about(_person(person)):
-                if entry.op == "forget" or (entry.op == "withdraw"
-                                            and entry.data.get("purpose") == purpose.value):
-                    return False
+            if self._withdrawal_waiting(_person(person), purpose):
+                return False
         try:
             with self.db.transaction() as connection:
                 return self._queries.consented(connection, _person(person), purpose)
         except StoreUnavailable:
             return False
+
+    def followup_recipients(self, category: str) -> List[str]:
+        """Pseudonyms with a need in ``category`` and a current ``followup`` consent.
+
+        Fails closed like ``has_consent``: a withdrawal or erasure still in the spool excludes
+        the person, and a database that is down raises StoreUnavailable (no guessing).
+        """
+        if category not in SERVICE_AREAS:
+            raise ValueError(f"unknown service area {category!r}; use an id from bot.taxonomy")
+        self._flush_quietly()
+        with self.db.transaction(force=True) as connection:
+            people = self._queries.followup_recipients(connection, category)
+        if self.spool.is_empty():
+            return people
+        return [p for p in people if not self._withdrawal_waiting(p, Purpose.FOLLOWUP)]
+
+    def _withdrawal_waiting(self, person: str, purpose: Purpose) -> bool:
+        """Whether the spool still holds a withdrawal of ``purpose`` or an erasure for ``person``."""
+        return any(entry.op == "forget" or (entry.op == "withdraw"
+                                            and entry.data.get("purpose") == purpose.value)
+                   for entry in self.spool.about(person))
 
     def consents(self, person: str) -> List[Consent]:
         """Every grant, current and withdrawn, oldest first."""
@@ -285,6 +305,13 @@ class InsightsStore:
             counts = self._queries.counts(connection, person)
         return DataSummary(person=person, consents=consents, preferences=preferences,
                            counts=counts, pending=len(self.spool.about(person)))
+
+    def record_audit(self, actor: str, action: str, subject: Optional[str],
+                     detail: Dict[str, Any]) -> None:
+        """One audit row for a staff action outside the store (e.g. follow-up messages sent);
+        ``detail`` must hold no free text. Raises StoreUnavailable when the database is down."""
+        with self.db.transaction(force=True) as connection:
+            self._queries.audit(connection, actor, action, subject, detail, self._clock())
 
     def audit_log(self, subject: Optional[str] = None, limit: int = 100) -> List[AuditEntry]:
         """The newest audit entries, optionally only those about one pseudonym."""

@@ -36,7 +36,7 @@ def test_yes_to_the_delete_question_forgets_the_person(tracker, domain, services
     services.insights.record_feedback(person, "The queue at the district office is too long")
     dispatcher = CollectingDispatcher()
     events = ActionAnswerYesNo().run(dispatcher, state, domain)
-    assert events == [AllSlotsReset(), SlotSet("language", "en")]
+    assert events == [AllSlotsReset(), SlotSet("forget_requested", True), SlotSet("language", "en")]
     # the pseudonymous person row, the consent and the feedback
     assert dispatcher.messages[0]["text"] == t("data_deleted", "en", count=3)
     assert services.insights.summary(person).total_records == 0
