@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE ?= 1
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 
-.PHONY: install run test unit validate train index stories nlu-eval check lock clean help telegram-webhook browser widget-size
+.PHONY: install run test unit validate train index stories nlu-eval check lock clean help telegram-webhook browser widget-size dashboard
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -61,6 +61,9 @@ nlu-eval: install  ## benchmark: 5-fold cross-validation per language and pipeli
 check: install  ## lint and type-check
 	$(BIN)/ruff check bot channels tests benchmarks
 	$(BIN)/mypy bot channels
+
+dashboard: install  ## the agency dashboard on :8090 (coserve dashboard add-user NAME first)
+	$(BIN)/coserve dashboard serve
 
 telegram-webhook: install  ## point the Telegram bot's webhook at TELEGRAM_WEBHOOK_URL
 	$(BIN)/python scripts/telegram_webhook.py

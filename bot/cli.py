@@ -12,7 +12,13 @@ import sys
 from typing import Callable, List, Optional
 
 # Modules with a ``register(subparsers)`` function, one per command group.
-COMMAND_MODULES = ("bot.search.commands", "bot.nlu.commands")
+COMMAND_MODULES = (
+    "bot.search.commands",
+    "bot.nlu.commands",
+    "bot.followup_commands",
+    "bot.dashboard.commands",
+    "bot.insights.commands",
+)
 
 Handler = Callable[[argparse.Namespace], int]
 

@@ -254,6 +254,29 @@ STRINGS: Dict[str, Dict[str, str]] = {
     "button_reason_unclear": {ZH_TW: "說明看不懂", EN: "Hard to understand"},
     "button_reason_not_what_i_need": {ZH_TW: "不是我要的", EN: "Not what I need"},
     "button_remember": {ZH_TW: "記住我的設定", EN: "Remember my settings"},
+    # proactive follow-up (opt-in)
+    "ask_followup": {
+        ZH_TW: "如果市府之後針對「{area}」新增服務，要我在這裡通知您嗎？",
+        EN: "If the city adds something for \"{area}\" later, shall I let you know here?",
+    },
+    "followup_granted": {
+        ZH_TW: "好的，有新服務時我會通知您。不想再收到時，說「撤回同意」就可以。",
+        EN: "Done: I'll let you know when there is something new. Say \"withdraw consent\" to stop at any time.",
+    },
+    "followup_declined": {
+        ZH_TW: "好的，不會另外通知您。",
+        EN: "OK, I won't send you updates.",
+    },
+    "consent_and_followup_withdrawn": {
+        ZH_TW: "已撤回您的同意，從現在起不再記錄，也不會再通知您新的服務。若也要刪除已保存的資料，請說「刪除我的資料」。",
+        EN: "Your consent is withdrawn: nothing more will be recorded and you won't get updates about new services. To also delete what was kept, say \"delete my data\".",
+    },
+    "need_addressed": {
+        ZH_TW: "您提過的「{area}」需求，現在有新的服務：{note}\n不想再收到這類通知，請說「撤回同意」。",
+        EN: "You told us about a need for \"{area}\"; there is now: {note}\nSay \"withdraw consent\" to stop these messages.",
+    },
+    "button_notify_me": {ZH_TW: "好，請通知我", EN: "Yes, let me know"},
+    "button_no_updates": {ZH_TW: "不用了", EN: "No, thanks"},
 }
 
 

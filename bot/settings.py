@@ -51,6 +51,16 @@ class InsightsSettings(BaseModel):
     database_url: str = "sqlite:///var/coserve.db"
     pseudonym_key: SecretStr
     small_cell_k: int = Field(5, ge=2)
+    # Scale-out (docs/scaling.md): "broker" publishes writes to RabbitMQ for
+    # `coserve insights-consumer run`; "direct" (the default) writes to the database.
+    sink: str = Field("direct", description="direct | broker")
+    broker_url: SecretStr = SecretStr("amqp://guest:guest@localhost:5672/")
+
+    @validator("sink")
+    def _known_sink(cls, value: str) -> str:
+        if value not in {"direct", "broker"}:
+            raise ValueError("must be direct or broker")
+        return value
 
 
 class PrivacySettings(BaseModel):
@@ -87,6 +97,28 @@ class HandoffSettings(BaseModel):
         return value
 
 
+class DashboardSettings(BaseModel):
+    """The agency dashboard: sign-in, sessions and what it computes on request."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8090, ge=1, le=65535)
+    session_minutes: int = Field(default=480, ge=5, description="a session ends this long after sign-in")
+    secure_cookies: bool = Field(default=True, description="false only for plain-HTTP development")
+    max_failed_signins: int = Field(default=5, ge=1, description="per user name and per address")
+    lockout_minutes: int = Field(default=15, ge=1, description="how long failures count")
+    gap_clusters: bool = Field(default=True, description="cluster unmet needs with search.embedder")
+    followup_rasa_url: Optional[str] = Field(
+        default=None, description="Rasa (--enable-api) to send follow-ups through when staff mark a category addressed"
+    )
+    followup_tracker_store: Optional[str] = Field(
+        default=None, description="SQLAlchemy URL of Rasa's tracker store (unset: endpoints.yml)"
+    )
+
+    @validator("followup_rasa_url", "followup_tracker_store", pre=True)
+    def _empty_is_unset(cls, value: Optional[str]) -> Optional[str]:
+        return value or None
+
+
 class Settings(BaseModel):
     """Everything CoServe can be told; see docs/configuration.md."""
 
@@ -97,6 +129,7 @@ class Settings(BaseModel):
     insights: InsightsSettings
     privacy: PrivacySettings = PrivacySettings()
     handoff: HandoffSettings = HandoffSettings()
+    dashboard: DashboardSettings = DashboardSettings()
 
     @validator("default_language")
     def _supported_default(cls, value: str, values: Dict) -> str:

@@ -230,6 +230,18 @@ class RetryPolicy:
     max_delay: float = 10.0
 
 
+class DeliveryFailed(Exception):
+    """A message Rasa's HTTP API asked a channel to send (``trigger_intent`` with
+    ``output_channel``) did not reach the platform. Raised, unlike a failed reply to a webhook,
+    so Rasa answers the API call with an error and does not save the turn."""
+
+
+def chat_of(sender_id: str) -> str:
+    """The chat a conversation lives in: channels key a person in a group chat as
+    ``"<chat>:<user>"`` (one conversation each), and a one-to-one chat as the chat alone."""
+    return sender_id.split(":", 1)[0]
+
+
 class TransientError(Exception):
     """A failure worth retrying (timeout, 5xx, 429), with the server's Retry-After if given."""
 

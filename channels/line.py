@@ -4,6 +4,9 @@ The webhook checks ``X-Line-Signature`` over the raw body before reading anythin
 answers 200 at once and runs each event's dialogue turn in the background. The whole turn goes
 back in one Reply API call; when the reply token is spent or LINE keeps failing, the Push API
 (billed, unlike replies) delivers it to the user, group or room instead.
+
+Messages nobody replied to (Rasa's ``trigger_intent`` with ``output_channel=latest``, e.g.
+follow-up) go out through ``LineOutput``: a push to the chat the sender id names.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from typing import Any, Dict, List, Optional
 from urllib.parse import quote
 
 import aiohttp
-from rasa.core.channels.channel import InputChannel
+from rasa.core.channels.channel import InputChannel, OutputChannel
 from sanic import Blueprint
 from sanic.request import Request
 
@@ -30,11 +33,13 @@ from channels.common import (
     BUTTON_EXPIRED_REPLY,
     TEXT_ONLY_REPLY,
     BackgroundTasks,
+    DeliveryFailed,
     OnNewMessage,
     RecentIds,
     RetryPolicy,
     TransientError,
     WebhookError,
+    chat_of,
     language_hint,
     parse_json_object,
     parse_retry_after,
@@ -154,6 +159,28 @@ class Source:
         return cls(str(kind), chat, sender, user)
 
 
+class LineOutput(OutputChannel):
+    """Pushes each bot message of a turn Rasa started itself to the sender's user, group or
+    room (``Source.sender_id`` is the chat, or ``"<chat>:<user>"`` in a group or room)."""
+
+    def __init__(self, api: LineApi, payloads: PayloadTable) -> None:
+        self.api = api
+        self.payloads = payloads
+
+    @classmethod
+    def name(cls) -> str:
+        return "line"
+
+    async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
+        messages = render_line([dict(message)], self.payloads)
+        if not messages:
+            return
+        try:
+            await self.api.push(chat_of(recipient_id), messages)
+        except (LineApiError, TransientError) as error:
+            raise DeliveryFailed(f"LINE push failed: {error}") from None
+
+
 class LineInput(InputChannel):
     """Rasa input channel ``line``: ``POST /webhooks/line/webhook``."""
 
@@ -198,6 +225,10 @@ class LineInput(InputChannel):
                     self.tasks.spawn(self._handle(event, on_new_message), name="line event")
 
         return webhook_blueprint("line_webhook", accept, self.api.close)
+
+    def get_output_channel(self) -> OutputChannel:
+        """For Rasa's HTTP API: messages of a turn no webhook started are pushed."""
+        return LineOutput(self.api, self.payloads)
 
     def _verify(self, signature: Optional[str], body: bytes) -> None:
         """base64(HMAC-SHA256(channel secret, raw body)) must equal X-Line-Signature."""

@@ -3,7 +3,9 @@
 Telegram proves a webhook call is its own with the secret token given to setWebhook, echoed in
 ``X-Telegram-Bot-Api-Secret-Token``; anything else is refused before the body is read. Commands
 map to dialogue payloads, button taps come back as callback queries (answered at once, so the
-client stops spinning), and each turn's messages are sent in order.
+client stops spinning), and each turn's messages are sent in order. Turns Rasa starts itself
+(``trigger_intent`` with ``output_channel=latest``, e.g. follow-up) go out through
+``TelegramOutput`` to the chat the sender id names.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import re
 from functools import partial
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
-from rasa.core.channels.channel import InputChannel
+from rasa.core.channels.channel import InputChannel, OutputChannel
 from sanic import Blueprint
 from sanic.request import Request
 from telegram import Bot, CallbackQuery, Chat, InlineKeyboardMarkup, LinkPreviewOptions, Message, Update, User
@@ -29,11 +31,13 @@ from channels.common import (
     BUTTON_EXPIRED_REPLY,
     TEXT_ONLY_REPLY,
     BackgroundTasks,
+    DeliveryFailed,
     OnNewMessage,
     RecentIds,
     RetryPolicy,
     TransientError,
     WebhookError,
+    chat_of,
     language_hint,
     parse_json_object,
     read_body,
@@ -133,6 +137,22 @@ class TelegramInput(InputChannel):
 
         return webhook_blueprint("telegram_webhook", accept, self.bot.shutdown)  # a no-op if never used
 
+    def get_output_channel(self) -> OutputChannel:
+        """For Rasa's HTTP API: messages of a turn no webhook started are sent to the chat."""
+        return TelegramOutput(self)
+
+    async def push(self, sender_id: str, message: Dict[str, Any]) -> None:
+        """One bot message to the conversation's chat; raises DeliveryFailed (token masked)."""
+        try:
+            chat_id = int(chat_of(sender_id))
+        except ValueError:
+            raise DeliveryFailed("not a Telegram conversation id") from None
+        for send in self._sends(chat_id, render_telegram([dict(message)], self.payloads)):
+            try:
+                await self._request(send, "sendMessage")
+            except (TelegramError, TransientError) as error:
+                raise DeliveryFailed(f"Telegram sendMessage failed: {self._masked(error)}") from None
+
     async def _handle(self, update: Update, on_new_message: OnNewMessage) -> None:
         """A message or a button tap; edits, channel posts and member updates need no answer."""
         if update.callback_query is not None:
@@ -174,25 +194,42 @@ class TelegramInput(InputChannel):
         await self._send(chat.id, render_telegram(turn, self.payloads))
 
     async def _send(self, chat_id: int, messages: List[TelegramMessage]) -> None:
-        """The messages in order; cards carry links, so link previews would only add noise."""
+        """The messages in order (a failure is logged and the next one still goes)."""
+        for send in self._sends(chat_id, messages):
+            await self._call(send, "sendMessage")
+
+    def _sends(self, chat_id: int, messages: List[TelegramMessage]) -> List[Callable[[], Awaitable[Any]]]:
+        """One sendMessage call per message; cards carry links, so link previews would only add noise."""
         no_preview = LinkPreviewOptions(is_disabled=True)
+        sends: List[Callable[[], Awaitable[Any]]] = []
         for message in messages:
             markup = (
                 InlineKeyboardMarkup.de_json(message.reply_markup, self.bot) if message.reply_markup else None
             )
-            send = partial(
+            sends.append(partial(
                 self.bot.send_message,
                 chat_id,
                 message.text,
                 parse_mode=ParseMode.HTML,
                 reply_markup=markup,
                 link_preview_options=no_preview,
-            )
-            await self._call(send, "sendMessage")
+            ))
+        return sends
 
     async def _call(self, request: Callable[[], Awaitable[Any]], what: str) -> None:
+        """``_request``, with a refusal logged, never raised, so one bad message cannot stop a
+        conversation."""
+        try:
+            await self._request(request, what)
+        except (TelegramError, TransientError) as error:
+            logger.error("Telegram %s failed: %s", what, self._masked(error))
+
+    def _masked(self, error: Exception) -> str:
+        return str(error).replace(self._token, "<token>")
+
+    async def _request(self, request: Callable[[], Awaitable[Any]], what: str) -> Any:
         """One Bot API call (after getMe, once), retried when Telegram asks or the network fails;
-        a refusal is logged, never raised, so one bad message cannot stop a conversation."""
+        the last failure is raised."""
 
         async def attempt() -> Any:
             try:
@@ -206,10 +243,22 @@ class TelegramInput(InputChannel):
             except NetworkError as error:  # timeouts, 5xx, connection errors
                 raise TransientError(type(error).__name__) from error
 
-        try:
-            await with_retries(attempt, self._retry, f"Telegram {what}")
-        except (TelegramError, TransientError) as error:
-            logger.error("Telegram %s failed: %s", what, str(error).replace(self._token, "<token>"))
+        return await with_retries(attempt, self._retry, f"Telegram {what}")
+
+
+class TelegramOutput(OutputChannel):
+    """Sends each bot message of a turn Rasa started itself to the conversation's chat (the
+    sender id is the chat id, or ``"<chat>:<user>"`` in a group)."""
+
+    def __init__(self, channel: TelegramInput) -> None:
+        self.channel = channel
+
+    @classmethod
+    def name(cls) -> str:
+        return "telegram"
+
+    async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
+        await self.channel.push(recipient_id, message)
 
 
 def _well_formed(update: Update) -> bool:

@@ -8,6 +8,7 @@ from bot.actions.consent import ActionOfferConsent, ActionRecordConsent, ActionW
 from bot.actions.fallback import ActionClarify
 from bot.actions.feedback import ActionRecordFeedback
 from bot.actions.fit import ActionRateFit
+from bot.actions.followup import ActionNotifyAddressed
 from bot.actions.handoff import ActionRequestHuman
 from bot.actions.language import ActionChangeLanguage
 from bot.actions.my_data import ActionDeleteMyData, ActionShowMyData
@@ -38,6 +39,7 @@ __all__ = [
     "ActionAskNeedContact",
     "ActionAskNeedUrgency",
     "ActionExplain",
+    "ActionNotifyAddressed",
     "ActionRateFit",
     "ActionRequestHuman",
     "ActionSetPersonalisation",

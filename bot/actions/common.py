@@ -36,6 +36,13 @@ def channel_of(tracker: Tracker) -> str:
     return tracker.get_latest_input_channel() or "rest"
 
 
+def is_external(tracker: Tracker) -> bool:
+    """Whether the latest message was triggered through Rasa's HTTP API (trigger_intent, a
+    reminder), not sent by a person: Rasa marks those ``is_external`` in their metadata."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    return metadata.get("is_external") is True
+
+
 def has_consent(tracker: Tracker) -> bool:
     return tracker.get_slot("consent_insights") == "granted"
 

@@ -9,6 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.common import asked_this_session, person_of, say
+from bot.actions.followup import withdraw_followup
 from bot.services import get_services
 
 INSIGHTS = "insights"
@@ -25,10 +26,12 @@ def grant_consent(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Di
 
 def decline_consent(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
     """Remembers a "no" (in the conversation only: nothing about the person is stored)."""
+    events: List[Dict[Text, Any]] = []
     if tracker.get_slot("consent_insights") == "granted":
         get_services().insights.withdraw(person_of(tracker), INSIGHTS)
+        events = withdraw_followup(tracker)
     say(dispatcher, tracker, "consent_declined")
-    return [SlotSet("consent_insights", "declined")]
+    return [SlotSet("consent_insights", "declined"), *events]
 
 
 class ActionOfferConsent(Action):
@@ -63,7 +66,8 @@ class ActionRecordConsent(Action):
 
 
 class ActionWithdrawConsent(Action):
-    """Stops collection at once; deleting what was kept is a separate, explicit request."""
+    """Stops collection, and follow-up messages, at once; deleting what was kept is a separate,
+    explicit request."""
 
     def name(self) -> Text:
         return "action_withdraw_consent"
@@ -71,9 +75,15 @@ class ActionWithdrawConsent(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        if tracker.get_slot("consent_insights") != "granted":
+        insights = tracker.get_slot("consent_insights") == "granted"
+        followup = tracker.get_slot("consent_followup") == "granted"
+        if not insights and not followup:
             say(dispatcher, tracker, "consent_nothing_to_withdraw")
             return []
-        get_services().insights.withdraw(person_of(tracker), INSIGHTS)
-        say(dispatcher, tracker, "consent_withdrawn")
-        return [SlotSet("consent_insights", "withdrawn")]
+        events: List[Dict[Text, Any]] = []
+        if insights:
+            get_services().insights.withdraw(person_of(tracker), INSIGHTS)
+            events.append(SlotSet("consent_insights", "withdrawn"))
+        events += withdraw_followup(tracker)
+        say(dispatcher, tracker, "consent_and_followup_withdrawn" if followup else "consent_withdrawn")
+        return events

@@ -1,4 +1,7 @@
-"""Whether the suggested services fit: fits / partly / not at all, with an optional reason."""
+"""Whether the suggested services fit: fits / partly / not at all, with an optional reason.
+
+Once the answer is complete, people who may want it are offered follow-up (see followup.py).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.common import person_of, say
+from bot.actions.followup import offer_followup
 from bot.services import get_services
 
 FITS = ("fits", "partly", "not_at_all")
@@ -42,6 +46,9 @@ class ActionRateFit(Action):
             say(dispatcher, tracker, "ask_fit_reason", buttons=[
                 (label, f'/rate_fit{{"fit":"{fit}","fit_reason":"{code}"}}') for label, code in REASON_BUTTONS
             ])
+            return []  # the follow-up question waits until the reason is given
         else:
             say(dispatcher, tracker, "fit_noted", buttons=[("talk_to_person", "/request_human")])
+        offer_followup(dispatcher, tracker, tracker.get_slot("need_category"),
+                       recorded=bool(need_id and need_id.isdigit()))
         return []

@@ -14,6 +14,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.common import channel_of, has_consent, person_of, reply_language, say, style_of
+from bot.actions.followup import offer_followup
 from bot.actions.needs_form import area_from, domain_choices
 from bot.i18n import t
 from bot.needs.draft import NeedDraft, split_area
@@ -105,7 +106,8 @@ class ActionStopNeed(Action):
 
 
 def confirm_need(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
-    """Shows matching services, records the need (with consent) and asks whether they fit."""
+    """Shows matching services, records the need (with consent) and asks whether they fit;
+    with nothing to show, offers follow-up at once (there is no fit question to wait for)."""
     services = get_services()
     language, person = reply_language(tracker), person_of(tracker)
     draft = NeedDraft.from_slots(tracker.slots)
@@ -124,6 +126,7 @@ def confirm_need(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dic
         services.profiles.learn_need(person, draft.area, draft.target_group, draft.category)
     if not matched:
         say(dispatcher, tracker, "need_no_match", buttons=[("talk_to_person", "/request_human")])
+        offer_followup(dispatcher, tracker, draft.category, recorded=need_id is not None)
         return [SlotSet("need_id", str(need_id) if need_id else "unrecorded")]
     cards = [card_for(m.entry, language) for m in result.matches]
     response = Response(t("need_matches", language), cards=cards, style=style_of(tracker, profile))

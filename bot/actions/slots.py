@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 from rasa_sdk.types import DomainDict
 
+from bot.actions.common import is_external
 from bot.language import EN, SUPPORTED, ZH_TW, detect_language
 
 
@@ -35,8 +36,8 @@ class ValidateSlotMappings(ValidationAction):
         if preferred:
             return {"language": preferred}
         text = tracker.latest_message.get("text") or ""
-        if text.startswith("/"):
-            return {}  # a button payload says nothing about the person's language
+        if text.startswith("/") or is_external(tracker):
+            return {}  # a button payload or an API trigger says nothing about the person's language
         detected = detect_language(text)
         return {"language": detected} if detected else {}
 

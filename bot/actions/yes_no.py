@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.common import last_bot_question, say
 from bot.actions.consent import ASK_CONSENT, decline_consent, grant_consent
+from bot.actions.followup import ASK_FOLLOWUP, decline_followup, grant_followup
 from bot.actions.my_data import ASK_DELETE, forget_person
 from bot.actions.needs import ASK_SUMMARY, confirm_need, correct_need
 
@@ -25,6 +26,7 @@ ANSWERS: Dict[Text, Tuple[Handler, Handler]] = {
     ASK_CONSENT: (grant_consent, decline_consent),
     ASK_DELETE: (forget_person, _cancel_delete),
     ASK_SUMMARY: (confirm_need, correct_need),
+    ASK_FOLLOWUP: (grant_followup, decline_followup),
 }
 
 

@@ -293,3 +293,29 @@ async def test_permanent_failures_are_logged_and_the_server_keeps_going(
     second = event_body("line_text_user", webhookEventId="01HSECOND", replyToken="fresh")
     await line.post(second)
     await line.api.wait_for_deliveries(1)
+
+
+# Messages Rasa starts itself (trigger_intent with output_channel=latest) -------------------
+
+
+async def test_rasa_started_messages_are_pushed_to_the_user(line: Line) -> None:
+    output = line.channel.get_output_channel()
+    await output.send_response("U4af4980629aaaaaaaaaaaaaaaaaaaaaa", {"text": "您提過的需求，現在有新的服務"})
+    (push,) = line.api.deliveries
+    assert push.endpoint == "push" and push.body["to"] == "U4af4980629aaaaaaaaaaaaaaaaaaaaaa"
+    assert push.body["messages"] == [{"type": "text", "text": "您提過的需求，現在有新的服務"}]
+
+
+async def test_a_group_members_conversation_is_pushed_to_the_group(line: Line) -> None:
+    await line.channel.get_output_channel().send_response("Cgroup0001:Umember0001", {"text": "news"})
+    (push,) = line.api.deliveries
+    assert push.body["to"] == "Cgroup0001"
+
+
+async def test_a_refused_push_raises_so_rasa_reports_the_trigger_as_failed(line: Line) -> None:
+    from channels.common import DeliveryFailed
+
+    line.api.fail("push", 400)
+    with pytest.raises(DeliveryFailed, match="LINE push failed"):
+        await line.channel.get_output_channel().send_response("Uperson", {"text": "news"})
+    assert line.api.deliveries == []

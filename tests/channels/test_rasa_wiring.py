@@ -54,3 +54,22 @@ def test_missing_credentials_are_named(channel: type, incomplete: dict) -> None:
 
     with pytest.raises(RasaException, match="credentials"):
         channel.from_credentials(incomplete)
+
+
+def test_rasa_picks_the_channels_output_for_output_channel_latest() -> None:
+    """What Rasa's HTTP API does for ``trigger_intent?output_channel=latest``: it asks the
+    input channel the conversation last used for its output channel."""
+    from types import SimpleNamespace
+
+    from rasa.server import _get_output_channel
+
+    from channels.line import LineOutput
+    from channels.telegram import TelegramOutput
+
+    line = LineInput("secret", "token")
+    telegram = TelegramInput("123:abc", "tg-secret")
+    request = SimpleNamespace(args={"output_channel": "latest"},
+                              app=SimpleNamespace(ctx=SimpleNamespace(input_channels=[line, telegram])))
+    for channel, output in (("line", LineOutput), ("telegram", TelegramOutput)):
+        tracker = SimpleNamespace(get_latest_input_channel=lambda channel=channel: channel)
+        assert isinstance(_get_output_channel(request, tracker), output)  # type: ignore[arg-type]

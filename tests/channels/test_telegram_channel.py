@@ -303,3 +303,27 @@ async def test_fuzzed_updates_are_refused_or_handled_never_crash(
     assert status in (200, 400)
     await telegram.settle()
     assert len(telegram.channel.tasks) == 0 and "background task" not in caplog.text
+
+
+# Messages Rasa starts itself (trigger_intent with output_channel=latest) -------------------
+
+
+@pytest.mark.parametrize("sender, chat_id", [("1111111", 1111111), ("-100123:42", -100123)])
+async def test_rasa_started_messages_go_to_the_conversations_chat(
+    telegram: Telegram, sender: str, chat_id: int
+) -> None:
+    output = telegram.channel.get_output_channel()
+    await output.send_response(sender, {"text": "You told us about a need; there is now: <news>"})
+    (sent,) = telegram.api.sent()
+    assert sent["chat_id"] == chat_id and sent["text"] == "You told us about a need; there is now: &lt;news&gt;"
+
+
+async def test_a_refused_send_raises_with_the_token_masked(telegram: Telegram) -> None:
+    from channels.common import DeliveryFailed
+
+    telegram.api.fail("sendMessage", 400)
+    with pytest.raises(DeliveryFailed) as raised:
+        await telegram.channel.get_output_channel().send_response("1111111", {"text": "news"})
+    assert telegram.api.token not in str(raised.value) and telegram.api.sent() == []
+    with pytest.raises(DeliveryFailed, match="not a Telegram conversation id"):
+        await telegram.channel.get_output_channel().send_response("web-session", {"text": "news"})

@@ -18,7 +18,8 @@ from typing import Any, Dict, Iterator, List
 import pytest
 
 PROJECT = Path(__file__).resolve().parents[2]
-MODEL = PROJECT / "models" / "coserve.tar.gz"
+# COSERVE_E2E_MODEL tries another model (e.g. `rasa train --out /tmp/m`) without replacing this one
+MODEL = Path(os.environ.get("COSERVE_E2E_MODEL") or PROJECT / "models" / "coserve.tar.gz")
 INDEX = PROJECT / "var" / "index" / "manifest.json"
 
 
@@ -41,11 +42,22 @@ def wait_for_port(port: int, process: subprocess.Popen, seconds: float = 90) -> 
 
 
 @pytest.fixture(scope="session")
-def action_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def model_path() -> Path:
+    return MODEL
+
+
+@pytest.fixture(scope="session")
+def e2e_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The action server's data directory (insights database ``coserve.db`` and its spool)."""
+    return tmp_path_factory.mktemp("e2e")
+
+
+@pytest.fixture(scope="session")
+def action_server(e2e_data: Path) -> Iterator[str]:
     if not MODEL.exists() or not INDEX.exists():
         pytest.skip("needs a trained model and a search index: run `make train index` (make test does)")
     port = free_port()
-    data = tmp_path_factory.mktemp("e2e")
+    data = e2e_data
     env = {
         **os.environ,
         "COSERVE_PSEUDONYM_KEY": "e2e-test-key",

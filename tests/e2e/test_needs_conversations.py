@@ -40,7 +40,8 @@ def test_zh_complete_form_in_at_most_six_turns_when_area_and_group_are_given(con
     final = conversation.say("對")
     assert any(m.get("custom", {}).get("cards") for m in final)
     assert t("ask_fit", "zh-TW") in texts(final)
-    assert texts(conversation.say('/rate_fit{"fit":"fits"}')) == [t("fit_thanks", "zh-TW")]
+    assert texts(conversation.say('/rate_fit{"fit":"fits"}')) == [
+        t("fit_thanks", "zh-TW"), t("ask_followup", "zh-TW", area="長者與長期照顧")]
     assert 1 + answered <= 6  # the form completes (summary shown) within six turns
 
 
