@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE ?= 1
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 
-.PHONY: install run test unit validate train index stories nlu-eval check lock clean help telegram-webhook browser widget-size dashboard
+.PHONY: install run test unit validate train index stories nlu-eval check lock clean help telegram-webhook browser widget-size dashboard consumer
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -64,6 +64,9 @@ check: install  ## lint and type-check
 
 dashboard: install  ## the agency dashboard on :8090 (coserve dashboard add-user NAME first)
 	$(BIN)/coserve dashboard serve
+
+consumer: install  ## the insights consumer for the scale-out path (insights.sink: broker)
+	$(BIN)/coserve insights-consumer run
 
 telegram-webhook: install  ## point the Telegram bot's webhook at TELEGRAM_WEBHOOK_URL
 	$(BIN)/python scripts/telegram_webhook.py

@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "bot.followup_commands",
     "bot.dashboard.commands",
     "bot.insights.commands",
+    "bot.insights.consumer_commands",
 )
 
 Handler = Callable[[argparse.Namespace], int]
