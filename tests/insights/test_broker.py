@@ -78,12 +78,8 @@ async def _drain(name: str, limit: int) -> List[aio_pika.abc.AbstractIncomingMes
     connection = await aio_pika.connect(BROKER_URL, timeout=5)
     async with connection:
         channel = await connection.channel()
-        queue = await channel.get_queue(name)
-        messages = []
-        while len(messages) < limit:
-            message = await queue.get(no_ack=True, fail=False, timeout=5)
-            if message is None:
-                break
+        queue, messages = await channel.get_queue(name), []
+        while len(messages) < limit and (message := await queue.get(no_ack=True, fail=False, timeout=5)):
             messages.append(message)
         return messages
 
