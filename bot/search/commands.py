@@ -1,4 +1,5 @@
-"""``coserve kb …``: knowledge-base and search-index commands."""
+"""``coserve kb …``: knowledge-base and search-index commands (build and validate here; import,
+single-entry maintenance and evaluation in their own modules, registered below)."""
 
 from __future__ import annotations
 
@@ -66,7 +67,7 @@ def kb_build(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(groups: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+def register(groups: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     kb = groups.add_parser("kb", help="knowledge base and search index").add_subparsers(
         dest="command", required=True
     )
@@ -81,3 +82,9 @@ def register(groups: "argparse._SubParsersAction[argparse.ArgumentParser]") -> N
     build.add_argument("--index-type", choices=["auto", "flat", "hnsw"])
     build.add_argument("--quiet", action="store_true", help="no progress bar")
     build.set_defaults(handler=kb_build)
+
+    from bot.search import commands_eval, commands_import, commands_maintain
+
+    commands_import.register(kb)
+    commands_maintain.register(kb)
+    commands_eval.register(kb)

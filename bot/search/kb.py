@@ -28,6 +28,8 @@ from pydantic import BaseModel, Field, ValidationError, root_validator, validato
 
 from bot.taxonomy import all_ids
 
+# libyaml's loader is ~10x faster on an imported 1,800-entry file; same safe semantics.
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 ENTRY_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{1,80}$")
 CHANNELS = frozenset({"online", "counter", "phone", "mail", "app", "home_visit"})
 
@@ -52,6 +54,11 @@ class Localized(BaseModel):
 
     def all_text(self) -> str:
         return "\n".join(t for t in (self.zh, self.en) if t)
+
+
+def chinese(text: str) -> Localized:
+    """Chinese-only text (imported FAQs, evaluation documents have no English)."""
+    return Localized.parse_obj({"zh-TW": text})
 
 
 class LocalizedList(BaseModel):
@@ -154,7 +161,8 @@ def _check_vocabulary(kind: str, values: List[str]) -> List[str]:
     return values
 
 
-def _describe(error: ValidationError) -> str:
+def describe_error(error: ValidationError) -> str:
+    """One line per field problem, without pydantic's noise."""
     parts = []
     for item in error.errors():
         where = ".".join(str(p) for p in item["loc"] if p != "__root__")
@@ -165,7 +173,7 @@ def _describe(error: ValidationError) -> str:
 def load_file(path: Path) -> List[KBEntry]:
     """Entries of one knowledge-base file; raises KnowledgeBaseError naming file and entry."""
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader)
     except yaml.YAMLError as error:
         raise KnowledgeBaseError(f"{path}: invalid YAML: {error}") from error
     except (OSError, UnicodeDecodeError) as error:
@@ -182,7 +190,7 @@ def load_file(path: Path) -> List[KBEntry]:
             entries.append(KBEntry(**{"domain": domain, **raw}))
         except ValidationError as error:
             raise KnowledgeBaseError(
-                f"{path}: entry #{position} (id {name!r}): {_describe(error)}"
+                f"{path}: entry #{position} (id {name!r}): {describe_error(error)}"
             ) from error
     return entries
 

@@ -69,7 +69,7 @@ def test_close_matches_from_different_domains_ask_which_one(tracker, domain, ser
 def test_a_clarification_button_searches_the_last_question_in_that_domain(tracker, domain, services) -> None:
     state = tracker(
         "undecided_person_asks_zh",
-        last_query="我想知道怎麼申請",
+        last_query="舊沙發和垃圾要怎麼處理",
     )
     state.latest_message["text"] = '/ask_public_service{"service_area":"waste_recycling"}'
     state.latest_message["entities"] = [{"entity": "service_area", "value": "waste_recycling"}]
@@ -77,4 +77,4 @@ def test_a_clarification_button_searches_the_last_question_in_that_domain(tracke
     events = ActionSearchServices().run(dispatcher, state, domain)
     cards = dispatcher.messages[0]["custom"]["cards"]
     assert {c["entry_id"].split("-")[0] for c in cards} == {"waste"}
-    assert events[0] == SlotSet("last_query", "我想知道怎麼申請")
+    assert events[0] == SlotSet("last_query", "舊沙發和垃圾要怎麼處理")

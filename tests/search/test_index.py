@@ -144,18 +144,29 @@ def test_save_refuses_a_directory_with_other_files(tmp_path: Path, test_index: S
     assert (tmp_path / "notes.txt").read_text() == "mine"
 
 
-def test_an_old_format_index_is_refused(tmp_path: Path, test_index: SearchIndex) -> None:
+def test_an_unknown_format_is_refused_and_format_1_still_loads(tmp_path: Path, test_index: SearchIndex) -> None:
     test_index.save(tmp_path / "i")
     manifest = json.loads((tmp_path / "i" / "manifest.json").read_text())
-    manifest["format"] = 1
+    manifest["format"] = 99
     (tmp_path / "i" / "manifest.json").write_text(json.dumps(manifest))
-    with pytest.raises(SearchIndexError, match="format 1 is not 2: run `coserve kb build`"):
+    with pytest.raises(SearchIndexError, match="format 99 is not one of .*: run `coserve kb build`"):
         SearchIndex.load(tmp_path / "i")
+    manifest["format"] = 1  # written before the lexical part existed: no lexical files
+    del manifest["lexical"]
+    (tmp_path / "i" / "manifest.json").write_text(json.dumps(manifest))
+    for name in ("lexical.npz", "lexical-vocabulary.json"):
+        (tmp_path / "i" / name).unlink()
+    loaded = SearchIndex.load(tmp_path / "i")
+    assert len(loaded.lexical) == len(test_index.entries)
 
 
-def test_a_missing_lexical_file_is_a_damaged_index(tmp_path: Path, test_index: SearchIndex) -> None:
+def test_a_missing_or_broken_lexical_part_is_rebuilt_from_text(tmp_path: Path, test_index: SearchIndex) -> None:
     test_index.save(tmp_path / "i")
+    (tmp_path / "i" / "lexical.npz").write_bytes(b"not numpy")
+    assert np.allclose(SearchIndex.load(tmp_path / "i").lexical.relevance("長照"), test_index.lexical.relevance("長照"))
     (tmp_path / "i" / "lexical.npz").unlink()
+    assert len(SearchIndex.load(tmp_path / "i").lexical) == len(test_index.entries)
+    (tmp_path / "i" / "vectors.npy").unlink()
     with pytest.raises(SearchIndexError, match="damaged"):
         SearchIndex.load(tmp_path / "i")
 
@@ -176,3 +187,13 @@ def test_identical_passages_are_embedded_once(entries, embedder: Embedder) -> No
     twin = entries[0].copy(update={"id": entries[0].id + "-copy"})
     _, stats = SearchIndex.build([entries[0], twin], counting)
     assert stats.passages == 2 * stats.embedded == 2 * counting.embedded
+
+
+def test_an_older_lexical_scheme_is_rebuilt_from_text_on_load(tmp_path: Path, test_index: SearchIndex) -> None:
+    test_index.save(tmp_path / "i")
+    manifest = json.loads((tmp_path / "i" / "manifest.json").read_text())
+    manifest["lexical"] = "some-older-scheme"
+    (tmp_path / "i" / "manifest.json").write_text(json.dumps(manifest))
+    (tmp_path / "i" / "lexical.npz").unlink()
+    loaded = SearchIndex.load(tmp_path / "i")
+    assert np.allclose(loaded.lexical.relevance("身分證補辦"), test_index.lexical.relevance("身分證補辦"))
