@@ -49,7 +49,10 @@ def folds(examples: List[Tuple[str, object]], k: int, seed: int = 13) -> List[Li
     return [list(test) for _, test in splitter.split(labels, labels)]
 
 
-def train_and_predict(config: Path, train, shared, texts: List[str], workdir: Path) -> Tuple[List[str], float]:
+def train_and_predict(
+    config: Path, train, shared, texts: List[str], workdir: Path
+) -> Tuple[List[Tuple[str, str]], float]:
+    """(final intent, classifier's best intent ignoring the fallback) per text, and training seconds."""
     from rasa.core.agent import Agent
     from rasa.model_training import train_nlu
     from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -62,8 +65,14 @@ def train_and_predict(config: Path, train, shared, texts: List[str], workdir: Pa
     seconds = time.perf_counter() - started
     agent = Agent.load(model)
 
-    async def parse_all() -> List[str]:
-        return [(await agent.parse_message(t))["intent"]["name"] for t in texts]
+    async def parse_all() -> List[Tuple[str, str]]:
+        guesses = []
+        for text in texts:
+            parsed = await agent.parse_message(text)
+            final = parsed["intent"]["name"] or "none"
+            ranked = [r["name"] for r in parsed.get("intent_ranking", []) if r["name"] != "nlu_fallback"]
+            guesses.append((final, ranked[0] if ranked else final))
+        return guesses
 
     return asyncio.run(parse_all()), seconds
 
@@ -74,6 +83,7 @@ def evaluate(config: Path, k: int) -> Dict:
     examples, shared = load_examples()
     gold: Dict[str, List[str]] = defaultdict(list)
     predicted: Dict[str, List[str]] = defaultdict(list)
+    raw: Dict[str, List[str]] = defaultdict(list)
     train_seconds = []
     for number, test_rows in enumerate(folds(examples, k), start=1):
         test_set = set(test_rows)
@@ -82,9 +92,10 @@ def evaluate(config: Path, k: int) -> Dict:
         with tempfile.TemporaryDirectory() as tmp:
             guesses, seconds = train_and_predict(config, train, shared, [m.get("text") for _, m in held_out], Path(tmp))
         train_seconds.append(seconds)
-        for (language, message), guess in zip(held_out, guesses, strict=True):
+        for (language, message), (final, best) in zip(held_out, guesses, strict=True):
             gold[language].append(message.get("intent"))
-            predicted[language].append(guess or "none")
+            predicted[language].append(final)
+            raw[language].append(best)
         print(f"  {config.name} fold {number}/{k}: trained in {seconds:.0f} s", flush=True)
     result = {
         language: {
@@ -93,6 +104,9 @@ def evaluate(config: Path, k: int) -> Dict:
                 sum(g == p for g, p in zip(gold[language], predicted[language], strict=True)) / len(gold[language]), 4
             ),
             "examples": len(gold[language]),
+            # how often the FallbackClassifier answered "not sure", and the F1 without it
+            "fallback_rate": round(predicted[language].count("nlu_fallback") / len(gold[language]), 4),
+            "classifier_weighted_f1": round(f1_score(gold[language], raw[language], average="weighted"), 4),
         }
         for language in LANGUAGES
     }

@@ -15,7 +15,9 @@ def check_vectors(vectors: np.ndarray, rows: int, dim: int) -> None:
 def test_offline_backends_are_cross_lingual(spec: str, dim: int) -> None:
     embedder = create_embedder(spec)
     queries = embedder.encode_queries(["how do I apply for long-term care", "垃圾車幾點來"])
-    passages = embedder.encode_passages(["長期照顧服務申請：失能長者可申請居家照顧與日間照顧", "Garbage truck schedule and routes"])
+    passages = embedder.encode_passages(
+        ["長期照顧服務申請：失能長者可申請居家照顧與日間照顧", "Garbage truck schedule and routes"]
+    )
     check_vectors(queries, 2, dim)
     check_vectors(passages, 2, dim)
     scores = queries @ passages.T
