@@ -7,11 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from alembic import command
 from bot.insights import schema
 from bot.insights.database import ALEMBIC_INI, PROJECT_ROOT, alembic_config, make_engine
 from bot.insights.store import InsightsStore
