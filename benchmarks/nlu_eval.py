@@ -1,6 +1,6 @@
 """NLU benchmark: stratified k-fold cross-validation, weighted F1 per language, per pipeline.
 
-    .venv/bin/python benchmarks/nlu_eval.py [--folds 5] [--pipelines config.yml benchmarks/pipelines/dense.yml]
+    .venv/bin/python benchmarks/nlu_eval.py [--folds 5] [--pipelines benchmarks/pipelines/sparse.yml config.yml]
 
 Examples come from data/nlu/zh-TW and data/nlu/en (language = folder); synonyms and lookup
 tables are shared. Each fold trains an NLU-only model on the other folds of BOTH languages
@@ -117,7 +117,7 @@ def evaluate(config: Path, k: int) -> Dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--pipelines", nargs="+", default=["config.yml", "benchmarks/pipelines/dense.yml"])
+    parser.add_argument("--pipelines", nargs="+", default=["benchmarks/pipelines/sparse.yml", "config.yml"])
     args = parser.parse_args()
     report = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
