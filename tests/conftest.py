@@ -21,6 +21,9 @@ from bot.search.kb import load_directory  # noqa: E402
 from bot.services import Services, use_services  # noqa: E402
 from bot.settings import Settings, load_settings  # noqa: E402
 
+# The follow-up tests' shared fixtures (a fake Rasa API, saved conversations).
+pytest_plugins = ["followup_support"]
+
 TESTS = Path(__file__).resolve().parent
 TEST_KB = TESTS / "data" / "kb"
 PROJECT = TESTS.parent

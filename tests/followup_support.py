@@ -4,8 +4,10 @@ real SQLTrackerStore, and a fake of Rasa's HTTP API that records trigger_intent 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Set, Tuple
+from pathlib import Path
+from typing import Any, AsyncIterator, Dict, List, Optional, Set, Tuple
 
+import pytest
 from aiohttp import web
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
@@ -107,3 +109,18 @@ class FakeRasa:
         if any(s == sender and c == "rest" for c, s, _, _ in PEOPLE.values()):
             body["messages"] = [{"recipient_id": sender, "text": e["text"]} for e in said]
         return web.json_response(body)
+
+
+# Fixtures shared by tests/test_followup.py and tests/test_followup_commands.py (imported there).
+@pytest.fixture
+async def trackers(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'trackers.db'}"
+    await save_conversations(url)
+    return url
+
+
+@pytest.fixture
+async def rasa() -> AsyncIterator[FakeRasa]:
+    fake = await FakeRasa().start()
+    yield fake
+    await fake.close()

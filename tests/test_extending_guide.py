@@ -31,6 +31,7 @@ COPIED = [
     "bot",
     "knowledge_base",
     "tests/conftest.py",
+    "tests/followup_support.py",
     "tests/actions/conftest.py",
     "tests/data",
 ]

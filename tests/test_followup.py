@@ -4,11 +4,11 @@ HTTP API (aiohttp) that records every trigger_intent call."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, AsyncIterator, Iterator
+from typing import Any, Iterator
 
 import pytest
 from aiohttp import web
-from followup_support import NOTE_EN, NOTE_ZH, FakeRasa, populate, save_conversations
+from followup_support import NOTE_EN, NOTE_ZH, FakeRasa, populate
 from followup_support import person as person_with_key
 
 from bot.followup import RasaUnreachable, Status, note_id, notify, recipients
@@ -29,19 +29,6 @@ def store(tmp_path: Path) -> Iterator[InsightsStore]:
     yield insights
     insights.close()
 
-
-@pytest.fixture
-async def trackers(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'trackers.db'}"
-    await save_conversations(url)
-    return url
-
-
-@pytest.fixture
-async def rasa() -> AsyncIterator[FakeRasa]:
-    fake = await FakeRasa().start()
-    yield fake
-    await fake.close()
 
 
 async def send(store: InsightsStore, trackers: str, rasa_url: str, **kwargs: Any) -> Any:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import AsyncIterator, List
+from typing import List
 
 import pytest
-from followup_support import NOTE_EN, NOTE_ZH, PEOPLE, FakeRasa, person, populate, save_conversations
+from followup_support import NOTE_EN, NOTE_ZH, PEOPLE, FakeRasa, person, populate
 
 from bot import followup_commands
 from bot.cli import main
@@ -31,19 +31,6 @@ def database(tmp_path: Path) -> str:
         populate(store, KEY)
     return url
 
-
-@pytest.fixture
-async def trackers(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'trackers.db'}"
-    await save_conversations(url)
-    return url
-
-
-@pytest.fixture
-async def rasa() -> AsyncIterator[FakeRasa]:
-    fake = await FakeRasa().start()
-    yield fake
-    await fake.close()
 
 
 async def send(database: str, trackers: str, rasa_url: str, *extra: str, category: str = "elderly_care") -> int:
