@@ -7,12 +7,9 @@ docs/screenshots/dashboard-*.png (look at them before committing).
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import os
-import socket
-import threading
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -21,7 +18,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from insights.support import Clock
-from web.support import CHROMIUM, CHROMIUM_ARGS
+from web.support import CHROMIUM, CHROMIUM_ARGS, BackgroundApp
 
 from bot.dashboard.app import create_app
 from bot.dashboard.config import DashboardSettings
@@ -36,35 +33,8 @@ HANDOFFS = ["我爸爸中風出院，想申請長照居家服務，請專人聯�
             "My landlord is evicting us next week, I need housing help", "想問育兒津貼的申請進度"]
 
 
-class Server:
+class Server(BackgroundApp):
     """The dashboard in a background thread with its own event loop."""
-
-    def __init__(self, app: Any) -> None:
-        from aiohttp import web
-
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.loop = asyncio.new_event_loop()
-        self.runner = web.AppRunner(app)
-        started = threading.Event()
-
-        def run() -> None:
-            asyncio.set_event_loop(self.loop)
-            self.loop.run_until_complete(self.runner.setup())
-            self.loop.run_until_complete(web.TCPSite(self.runner, "127.0.0.1", self.port).start())
-            started.set()
-            self.loop.run_forever()
-
-        self.thread = threading.Thread(target=run, daemon=True)
-        self.thread.start()
-        assert started.wait(10), "dashboard did not start"
-
-    def stop(self) -> None:
-        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,6 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 import uuid
@@ -26,7 +25,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional
 
 import pytest
 
-from .support import CHROMIUM, CHROMIUM_ARGS, FAKE_SERVER, PROJECT, host_page
+from .support import CHROMIUM, CHROMIUM_ARGS, FAKE_SERVER, PROJECT, BackgroundApp, host_page
 
 MODEL = PROJECT / "models" / "coserve.tar.gz"
 INDEX = Path(os.environ.get("COSERVE_INDEX_DIR") or PROJECT / "var" / "index") / "manifest.json"
@@ -110,33 +109,15 @@ def new_page(browser: Any) -> Iterator[Callable[..., Any]]:
 
 
 # ---------------------------------------------------------------- demo page server
-class DemoServer:
+class DemoServer(BackgroundApp):
     """bot.web's app in a background thread with its own event loop."""
 
     def __init__(self, rasa_url: str) -> None:
-        from aiohttp import web
-
         from bot.web import create_app
 
         app = create_app(rasa_url=rasa_url)
         app.router.add_get("/host-page", self._host_page)
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.loop = asyncio.new_event_loop()
-        self.runner = web.AppRunner(app)
-        started = threading.Event()
-
-        def run() -> None:
-            asyncio.set_event_loop(self.loop)
-            self.loop.run_until_complete(self.runner.setup())
-            self.loop.run_until_complete(web.TCPSite(self.runner, "127.0.0.1", self.port).start())
-            started.set()
-            self.loop.run_forever()
-
-        self.thread = threading.Thread(target=run, daemon=True)
-        self.thread.start()
-        if not started.wait(10):
-            raise TimeoutError("demo server did not start")
+        super().__init__(app)
 
     async def _host_page(self, request: Any) -> Any:
         """A page with no CSP that embeds the widget, for ``host_page_url``."""
@@ -153,10 +134,6 @@ class DemoServer:
 
         return f"http://localhost:{self.port}/host-page?{urlencode(query)}"
 
-    def stop(self) -> None:
-        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
 
 
 @pytest.fixture(scope="module")

@@ -110,3 +110,42 @@ def css_palette(css: str) -> Dict[str, str]:
     host = css[css.index(":host {"):]
     host = host[: host.index("}")]
     return dict(re.findall(r"--cw-([a-z-]+):\s*(#[0-9a-fA-F]{3,6})\s*;", host))
+
+
+class BackgroundApp:
+    """An aiohttp app served on a free loopback port from a thread with its own event loop,
+    so synchronous Playwright tests can drive it."""
+
+    def __init__(self, app: Any) -> None:
+        import asyncio
+        import socket
+        import threading
+
+        from aiohttp import web
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.loop = asyncio.new_event_loop()
+        self.runner = web.AppRunner(app)
+        started = threading.Event()
+
+        def run() -> None:
+            asyncio.set_event_loop(self.loop)
+            self.loop.run_until_complete(self.runner.setup())
+            self.loop.run_until_complete(web.TCPSite(self.runner, "127.0.0.1", self.port).start())
+            started.set()
+            self.loop.run_forever()
+
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+        if not started.wait(10):
+            raise TimeoutError(f"{type(self).__name__} did not start")
+
+    def stop(self) -> None:
+        import asyncio
+
+        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
