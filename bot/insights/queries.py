@@ -9,11 +9,11 @@ store decides *whether* to write (directly, or later from the spool); this class
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Callable, Dict, List, Optional, Tuple, Type
 
 from pydantic import BaseModel
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import Table, delete, func, insert, null, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -72,7 +72,37 @@ class Queries:
         return self._writes[op][0]
 
     def apply(self, connection: Connection, op: str, record: BaseModel) -> Any:
+        """Runs a write for the person a screen is linked to (bot/insights/links.py), so a
+        write spooled or queued before a link, or made while links could not be read, still
+        lands on the one person."""
+        person = getattr(record, "person", None)
+        if person is not None:
+            canonical = self.canonical(connection, person)
+            if canonical != person:
+                record = record.copy(update={"person": canonical})
         return self._writes[op][1](connection, record)
+
+    # -- identity links ----------------------------------------------------------------------
+
+    def canonical(self, connection: Connection, identity: str) -> str:
+        """The person a screen's pseudonym is linked to; the pseudonym itself when unlinked."""
+        links = t.identity_links.c
+        row = connection.execute(select(links.person_id).where(links.identity_id == identity)).first()
+        return str(row.person_id) if row else identity
+
+    def identities(self, connection: Connection, person: str) -> List[Tuple[str, str]]:
+        """(pseudonym, channel) of every screen linked to ``person``, in the order they were
+        linked; empty when the person has no linked screens."""
+        links = t.identity_links.c
+        query = (select(links.identity_id, links.channel).where(links.person_id == person)
+                 .order_by(links.linked_at, links.identity_id))
+        return [(row.identity_id, row.channel) for row in connection.execute(query)]
+
+    def group(self, connection: Connection, person: str) -> List[str]:
+        """The person (resolved first) and the pseudonyms of all their linked screens."""
+        canonical = self.canonical(connection, person)
+        others = [identity for identity, _ in self.identities(connection, canonical) if identity != canonical]
+        return [canonical, *others]
 
     # -- consent -----------------------------------------------------------------------------
 
@@ -90,7 +120,7 @@ class Queries:
 
     def grant(self, connection: Connection, consent: Consent) -> WriteResult:
         c = t.consents.c
-        self._ensure_person(connection, consent.person, consent.granted_at)
+        self.ensure_person(connection, consent.person, consent.granted_at)
         active = connection.execute(
             select(c.id, c.policy_version).where(
                 c.person_id == consent.person,
@@ -165,7 +195,7 @@ class Queries:
         return self._insert(connection, t.preferences, preference)
 
     def open_handoff(self, connection: Connection, handoff: Handoff) -> WriteResult:
-        self._ensure_person(connection, handoff.person, handoff.created_at)
+        self.ensure_person(connection, handoff.person, handoff.created_at)
         if handoff.open_need_id is not None:
             mine = select(t.needs.c.id).where(
                 t.needs.c.id == handoff.open_need_id, t.needs.c.person_id == handoff.person
@@ -221,11 +251,12 @@ class Queries:
     # -- deletion ----------------------------------------------------------------------------
 
     def forget(self, connection: Connection, erasure: Erasure) -> int:
+        """Deletes the person's rows, and those of every screen linked to them, links included."""
+        group = self.group(connection, erasure.person)
         deleted = {}
         for table in t.PERSONAL_TABLES:  # children first
-            column = table.c.id if table is t.persons else table.c.person_id
             deleted[table.name] = connection.execute(
-                delete(table).where(column == erasure.person)
+                delete(table).where(t.person_column(table).in_(group))
             ).rowcount
         total = sum(deleted.values())
         detail = {"deleted": total, "by_table": {k: v for k, v in deleted.items() if v},
@@ -239,10 +270,24 @@ class Queries:
             table.name: connection.execute(delete(table).where(table.c.created_at < cutoff)).rowcount
             for table in t.EVENT_TABLES  # hand-offs before the needs they point to
         }
+        deleted.update(self.prune_links(connection, at))
         total = sum(deleted.values())
         detail = {"days": days, "deleted": total, "by_table": deleted}
         self.audit(connection, actor, "retain", None, detail, at)
         return total
+
+    def prune_links(self, connection: Connection, now: datetime) -> Dict[str, int]:
+        """Link codes lose their need draft once expired and go a day later (so a late try can
+        still be told "expired"); wrong-code attempts go after a day. Run by retention and
+        whenever a code is issued or tried."""
+        codes, attempts = t.link_codes, t.link_attempts
+        connection.execute(update(codes).where(codes.c.expires_at < now, codes.c.need_draft.isnot(None))
+                           .values(need_draft=null()))
+        day_ago = now - timedelta(days=1)
+        return {
+            codes.name: connection.execute(delete(codes).where(codes.c.expires_at < day_ago)).rowcount,
+            attempts.name: connection.execute(delete(attempts).where(attempts.c.created_at < day_ago)).rowcount,
+        }
 
     def audit(self, connection: Connection, actor: str, action: str, subject: Optional[str],
               detail: Dict[str, Any], at: datetime) -> None:
@@ -255,7 +300,7 @@ class Queries:
         key = connection.execute(insert(table).values(**_values(record))).inserted_primary_key
         return WriteResult(WriteStatus.STORED, key[0] if key and len(key) == 1 else None)
 
-    def _ensure_person(self, connection: Connection, person: str, at: datetime) -> None:
+    def ensure_person(self, connection: Connection, person: str, at: datetime) -> None:
         dialect = {"sqlite": sqlite, "postgresql": postgresql}[connection.dialect.name]
         statement = dialect.insert(t.persons).values(id=person, first_seen=at)
         connection.execute(statement.on_conflict_do_nothing())

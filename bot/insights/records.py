@@ -257,6 +257,7 @@ class DataSummary(BaseModel):
     preferences: Dict[str, str]
     counts: Dict[str, int]
     pending: int = 0  # records about the person still waiting in the spool
+    linked_channels: List[str] = []  # the channel of each linked screen; empty when not linked
 
     @property
     def total_records(self) -> int:

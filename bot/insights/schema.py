@@ -181,6 +181,41 @@ audit_log = Table(
     Index(None, "subject"),
 )
 
+# "One person, many screens" (bot/insights/links.py). A screen's own pseudonym (its
+# identity) points to the person whose records it shares; the person's own screen has a row
+# too, so every screen's channel is known. Codes are kept as an HMAC, never the digits.
+identity_links = Table(
+    "identity_links",
+    metadata,
+    Column("identity_id", String(PERSON_ID_LENGTH), primary_key=True),
+    _person(),
+    Column("channel", String(32), nullable=False),
+    Column("linked_at", UTCDateTime(), nullable=False),
+)
+
+link_codes = Table(
+    "link_codes",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("code_hash", String(64), nullable=False, index=True),
+    Column("person_id", String(PERSON_ID_LENGTH), nullable=False, index=True),
+    Column("issuer_id", String(PERSON_ID_LENGTH), nullable=False),
+    Column("issuer_channel", String(32), nullable=False),
+    Column("need_draft", JSON(none_as_null=True)),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False, index=True),
+    Column("used_at", UTCDateTime()),
+)
+
+# Wrong codes typed, per screen (its own pseudonym), so codes cannot be guessed.
+link_attempts = Table(
+    "link_attempts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("identity_id", String(PERSON_ID_LENGTH), nullable=False, index=True),
+    Column("created_at", UTCDateTime(), nullable=False, index=True),
+)
+
 # Covering indexes for the weekly insights grid (migration 0002, bot/insights/aggregate.py):
 # the dashboard's year of needs and searches is read from these alone.
 Index("ix_needs_weekly_grid", needs.c.created_at, needs.c.category, needs.c.target_group,
@@ -191,6 +226,9 @@ Index("ix_search_events_weekly_grid", search_events.c.created_at, search_events.
 
 # Children before parents: the order in which "forget" deletes a person's rows.
 PERSONAL_TABLES = (
+    link_attempts,
+    link_codes,
+    identity_links,
     handoffs,
     satisfaction_ratings,
     search_events,
@@ -202,3 +240,15 @@ PERSONAL_TABLES = (
 )
 # What retention removes after N days: records of events, not consents or preferences.
 EVENT_TABLES = (handoffs, satisfaction_ratings, search_events, feedback, needs)
+# What retention also clears, whatever the age asked for: link codes past their expiry (they
+# may hold a need draft) and wrong-code attempts older than a day.
+LINK_TABLES = (link_codes, link_attempts)
+
+
+def person_column(table: Table) -> Column:
+    """The column naming whose row it is: a person, or (link attempts) a screen's identity."""
+    if table is persons:
+        return table.c.id
+    if table is link_attempts:
+        return table.c.identity_id
+    return table.c.person_id

@@ -300,11 +300,20 @@ class InsightsStore:
         """What "show my data" shows; raises StoreUnavailable when the database is down."""
         person = _person(person)
         with self.db.transaction() as connection:
+            person = self._queries.canonical(connection, person)
             consents = self._queries.consents(connection, person)
             preferences = self._queries.preferences(connection, person)
             counts = self._queries.counts(connection, person)
+            screens = [channel for _, channel in self._queries.identities(connection, person)]
         return DataSummary(person=person, consents=consents, preferences=preferences,
-                           counts=counts, pending=len(self.spool.about(person)))
+                           counts=counts, pending=len(self.spool.about(person)),
+                           linked_channels=screens)
+
+    def identities(self, person: str) -> List[str]:
+        """The person a pseudonym belongs to, then the pseudonyms of their other linked
+        screens (just ``[person]`` when not linked); raises StoreUnavailable when down."""
+        with self.db.transaction() as connection:
+            return self._queries.group(connection, _person(person))
 
     def record_audit(self, actor: str, action: str, subject: Optional[str],
                      detail: Dict[str, Any]) -> None:
@@ -323,6 +332,9 @@ class InsightsStore:
     def forget(self, person: str, actor: str = "citizen") -> int:
         """Deletes every row about ``person`` and returns how many (0 the second time).
 
+        A linked person is deleted whole, through any of their screens: the records, the
+        links and link codes of every screen linked to them (bot/insights/links.py).
+
         The audit row keeps only the pseudonym, the actor and counts. When the database is
         down the person's spooled entries are deleted at once, the request itself is spooled,
         and ``StoreUnavailable(spooled=True)`` tells the caller it completes later.
@@ -338,7 +350,8 @@ class InsightsStore:
         raise StoreUnavailable("erasure queued until the database is back", spooled=True)
 
     def retain(self, days: int, actor: str) -> int:
-        """Deletes needs, feedback, search events, ratings and hand-offs older than ``days``."""
+        """Deletes needs, feedback, search events, ratings and hand-offs older than ``days``,
+        and, whatever ``days``, expired link codes and day-old wrong-code attempts."""
         if days < 1:
             raise ValueError("days must be at least 1")
         now = self._clock()

@@ -18,7 +18,7 @@ from bot.insights.store import InsightsStore
 
 TABLES = {
     "persons", "consents", "needs", "preferences", "feedback", "search_events",
-    "satisfaction_ratings", "handoffs", "audit_log",
+    "satisfaction_ratings", "handoffs", "audit_log", "identity_links", "link_codes", "link_attempts",
 }
 # Tables other modules own in the same database (their own tests compare them):
 # the dashboard's staff and markers (bot/dashboard/tables.py), the consumer's message ids.
