@@ -113,7 +113,7 @@ async def notify(
     check_request(category, note_zh, note_en)
     note = note_id(note_zh, note_en)
     people = recipients(store, category)
-    conversations = conversations_of(tracker_store_url, people, key)
+    conversations = conversations_of_people(store, tracker_store_url, people, key)
     summary = Summary(category, dry_run)
     done = {p for p in people if _sent_before(store, p, category, note)}
     summary.outcomes = [Outcome(p, Status.ALREADY_SENT, len(conversations[p])) for p in people if p in done]
@@ -137,6 +137,16 @@ async def notify(
     summary.audit_missing += not _audit(store, actor, None,
                                         {"category": category, "note": note, **summary.counts()})
     return summary
+
+
+def conversations_of_people(store: InsightsStore, tracker_store_url: Union[str, URL, Engine],
+                            people: List[str], key: Union[str, bytes]) -> Dict[str, List[str]]:
+    """Each person's conversations on every screen they linked (bot/insights/links.py): the
+    opt-in may have been given on any of them, and the note goes to all."""
+    screens = {person: store.identities(person) for person in people}
+    found = conversations_of(tracker_store_url, [s for group in screens.values() for s in group], key)
+    return {person: sorted({sender for screen in group for sender in found[screen]})
+            for person, group in screens.items()}
 
 
 def note_id(note_zh: str, note_en: str) -> str:

@@ -15,6 +15,7 @@ from bot.settings import Settings, get_settings
 if TYPE_CHECKING:
     from bot.handoff import HandoffService
     from bot.insights.store import InsightsStore
+    from bot.linking import LinkingService
     from bot.profiles.profile import ProfileService
     from bot.search.embeddings import Embedder
     from bot.search.service import SearchService
@@ -74,12 +75,25 @@ class Services:
 
         return HandoffService(self.insights, self.settings.handoff)
 
-    def person_id(self, channel: Optional[str], channel_user_id: str) -> str:
-        """The pseudonymous id of a channel user (HMAC with the configured key)."""
+    @cached_property
+    def linking(self) -> LinkingService:
+        from bot.linking import LinkingService
+
+        return LinkingService.from_settings(self.settings, self.insights)
+
+    def identity_id(self, channel: Optional[str], channel_user_id: str) -> str:
+        """The pseudonym of one screen: HMAC of its channel and channel user id."""
         from bot.privacy.pseudonym import pseudonymous_id
 
         key = self.settings.insights.pseudonym_key.get_secret_value()
         return pseudonymous_id(key, channel or "rest", channel_user_id)
+
+    def person_id(self, channel: Optional[str], channel_user_id: str) -> str:
+        """The pseudonymous id of the person behind a channel user: the screen's pseudonym,
+        resolved through the links a person made between their screens (bot/linking.py), so
+        consent, preferences, needs and profile follow them. Never fails: while the links
+        cannot be read it is the screen's own pseudonym."""
+        return self.linking.resolve(self.identity_id(channel, channel_user_id))
 
     def warm_up(self) -> None:
         """Loads the index and the embedding model before the first request arrives."""

@@ -119,6 +119,22 @@ class DashboardSettings(BaseModel):
         return value or None
 
 
+class LinkingSettings(BaseModel):
+    """One person, many screens: one-time codes that link a person's LINE, Telegram and web chats."""
+
+    code_minutes: int = Field(default=10, ge=1, le=60, description="how long a link code stays valid")
+    max_failed_attempts: int = Field(default=5, ge=1, description="wrong codes per screen within the window")
+    attempt_window_minutes: int = Field(default=60, ge=1, le=1440, description="how long wrong codes count")
+    max_failed_attempts_total: int = Field(default=200, ge=1, description="wrong codes of all screens, same window")
+    tracker_store: Optional[str] = Field(
+        default=None, description="SQLAlchemy URL of Rasa's tracker store (unset: endpoints.yml)"
+    )
+
+    @validator("tracker_store", pre=True)
+    def _empty_is_unset(cls, value: Optional[str]) -> Optional[str]:
+        return value or None
+
+
 class Settings(BaseModel):
     """Everything CoServe can be told; see docs/configuration.md."""
 
@@ -130,6 +146,7 @@ class Settings(BaseModel):
     privacy: PrivacySettings = PrivacySettings()
     handoff: HandoffSettings = HandoffSettings()
     dashboard: DashboardSettings = DashboardSettings()
+    linking: LinkingSettings = LinkingSettings()
 
     @validator("default_language")
     def _supported_default(cls, value: str, values: Dict) -> str:

@@ -151,3 +151,18 @@ async def test_bad_requests_are_refused_before_anything_happens(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         await notify(category, zh, en, "http://127.0.0.1:9", trackers, KEY, store=store)
+
+
+async def test_a_linked_person_is_reached_on_the_screens_they_linked(
+    store: InsightsStore, trackers: str, rasa: FakeRasa
+) -> None:
+    """gina opted in on a Telegram chat that kept no conversation, then linked bob's LINE chat
+    (one person, many screens): the note reaches her there."""
+    from bot.insights.links import IdentityLinks
+
+    links = IdentityLinks(store.db, KEY)
+    assert links.redeem(person("bob"), "line", links.issue(person("gina"), "telegram").code).linked
+    summary = await send(store, trackers, rasa.url)
+    (gina,) = [o for o in summary.outcomes if o.person == person("gina")]
+    assert (gina.status, gina.conversations) == (Status.SENT, 1)
+    assert "U0000000000000000000000000000b0b" in rasa.senders

@@ -92,10 +92,14 @@ def run_export(args: argparse.Namespace, store: InsightsStore) -> int:
 
 def run_forget(args: argparse.Namespace, store: InsightsStore) -> int:
     from bot.privacy.pseudonym import is_pseudonymous_id
-    from bot.privacy.tracker_store import forget_conversations, tracker_store_url
+    from bot.privacy.tracker_store import forget_conversations_of, tracker_store_url
 
     if not is_pseudonymous_id(args.person):
         return fail("--person must be a 32-hex pseudonym (see `coserve insights stats`)")
+    try:  # a linked person is forgotten whole: every screen's conversation too
+        screens = store.identities(args.person)
+    except StoreUnavailable:
+        screens = [args.person]
     try:
         deleted = store.forget(args.person, actor=args.actor)
         print(f"deleted {deleted} insights records")
@@ -109,7 +113,7 @@ def run_forget(args: argparse.Namespace, store: InsightsStore) -> int:
     if url is None:
         return fail("no SQL tracker store in endpoints.yml; pass --tracker-store URL")
     key = _settings().insights.pseudonym_key.get_secret_value()
-    result = forget_conversations(url, args.person, key)
+    result = forget_conversations_of(url, sorted(set(screens) | {args.person}), key)
     audit(store, args.actor, "forget.conversations", args.person,
           {"conversations": result.conversations, "events": result.events})
     print(f"deleted {result.events} events in {result.conversations} conversations")

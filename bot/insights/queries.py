@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Dict, List, Optional, Tuple, Type
 
 from pydantic import BaseModel
-from sqlalchemy import Table, delete, func, insert, null, select, update
+from sqlalchemy import Table, case, delete, func, insert, null, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -92,10 +92,11 @@ class Queries:
 
     def identities(self, connection: Connection, person: str) -> List[Tuple[str, str]]:
         """(pseudonym, channel) of every screen linked to ``person``, in the order they were
-        linked; empty when the person has no linked screens."""
+        linked (the person's own screen first); empty when the person has no linked screens."""
         links = t.identity_links.c
+        own_first = case((links.identity_id == links.person_id, 0), else_=1)
         query = (select(links.identity_id, links.channel).where(links.person_id == person)
-                 .order_by(links.linked_at, links.identity_id))
+                 .order_by(links.linked_at, own_first, links.identity_id))
         return [(row.identity_id, row.channel) for row in connection.execute(query)]
 
     def group(self, connection: Connection, person: str) -> List[str]:

@@ -16,7 +16,8 @@ the channel's ``sender_id``). Two ways in:
   ``__getattr__``) so importing this module does not import Rasa (six seconds).
 
 ``conversations_of`` finds the conversations of many pseudonyms in one pass, for reaching
-people who asked to be told (bot/followup.py).
+people who asked to be told (bot/followup.py); ``forget_conversations_of`` deletes them, for
+"delete my data" said on one of a person's linked screens (bot/linking.py).
 """
 
 from __future__ import annotations
@@ -123,6 +124,34 @@ def forget_conversations(tracker_store: Union[str, URL, Engine], pseudonym: str,
         if not inspect(engine).has_table("events"):
             return ForgottenConversations(0, 0)
         senders = matching_senders(engine, pseudonym, key)
+        deleted = 0
+        with engine.begin() as connection:
+            for start in range(0, len(senders), 500):
+                chunk = senders[start:start + 500]
+                deleted += connection.execute(delete(events).where(events.c.sender_id.in_(chunk))).rowcount
+        return ForgottenConversations(len(senders), deleted)
+    finally:
+        if engine is not tracker_store:
+            engine.dispose()
+
+
+def forget_conversations_of(tracker_store: Union[str, URL, Engine], pseudonyms: Sequence[str],
+                            key: Union[str, bytes]) -> ForgottenConversations:
+    """Deletes every conversation of any of ``pseudonyms`` (a linked person's other screens),
+    in one pass over the store and one transaction. A SQLite file that does not exist holds
+    no conversation and is not created."""
+    if not pseudonyms:
+        return ForgottenConversations(0, 0)
+    if not isinstance(tracker_store, Engine):
+        url = make_url(tracker_store)
+        database = url.database or ""
+        if url.get_backend_name() == "sqlite" and database not in ("", ":memory:") \
+                and not Path(database).exists():
+            return ForgottenConversations(0, 0)
+    engine = tracker_store if isinstance(tracker_store, Engine) else create_engine(tracker_store)
+    try:
+        found = conversations_of(engine, pseudonyms, key)
+        senders = sorted({sender for found_senders in found.values() for sender in found_senders})
         deleted = 0
         with engine.begin() as connection:
             for start in range(0, len(senders), 500):

@@ -135,6 +135,26 @@ def test_forget_removes_insights_and_conversations_and_audits(
     assert run(store, "forget", "--person", "12345", "--actor", "x", "--no-trackers") == 2
 
 
+def test_forget_a_linked_person_removes_every_screens_conversation(
+        store: InsightsStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.insights.links import IdentityLinks
+
+    telegram = pseudonymous_id(SETTINGS_KEY, "telegram", "12345")
+    web = pseudonymous_id(SETTINGS_KEY, "socketio", "abcdef")
+    links = IdentityLinks(store.db, SETTINGS_KEY)
+    assert links.redeem(web, "socketio", links.issue(telegram, "telegram").code).linked
+    trackers = f"sqlite:///{tmp_path / 'trackers.db'}"
+    for sender, channel in (("12345", "telegram"), ("abcdef", "socketio"), ("67890", "telegram")):
+        tracker_events(trackers, sender, channel)
+    assert run(store, "forget", "--person", web, "--actor", "staff:chen", "--tracker-store", trackers) == 0
+    assert "deleted 6 events in 2 conversations" in capsys.readouterr().out
+    engine = create_engine(trackers)
+    with engine.connect() as connection:
+        assert {r[0] for r in connection.execute(select(events.c.sender_id))} == {"67890"}
+    engine.dispose()
+    assert links.resolve(web) == web and rows(store, schema.identity_links) == []
+
+
 def test_retain_flush_and_stats(store: InsightsStore, clock: Clock, configured: Settings,
                                 capsys: pytest.CaptureFixture[str]) -> None:
     for person in people(store, 2):

@@ -173,3 +173,12 @@ def test_tracker_store_url_reads_endpoints_like_rasa(tmp_path: Path) -> None:
     assert tracker_store_url(endpoints) == "postgresql://rasa@db.local:5433/rasa"
     endpoints.write_text("tracker_store:\n  type: redis\n", "utf-8")
     assert tracker_store_url(endpoints) is None
+
+
+def test_forgetting_linked_screens_in_a_missing_sqlite_file_creates_nothing(tmp_path: Path) -> None:
+    from bot.privacy.tracker_store import forget_conversations_of
+
+    missing = tmp_path / "never-created.db"
+    result = forget_conversations_of(f"sqlite:///{missing}", [pseudonymous_id(KEY, "telegram", "1")], KEY)
+    assert (result.conversations, result.events) == (0, 0) and not missing.exists()
+    assert forget_conversations_of(f"sqlite:///{missing}", [], KEY).events == 0
