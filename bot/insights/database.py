@@ -159,13 +159,23 @@ class Database:
             raise
 
     @contextlib.contextmanager
-    def transaction(self, force: bool = False) -> Iterator[Connection]:
-        """A committed-or-rolled-back connection; StoreUnavailable when out of reach."""
+    def transaction(self, force: bool = False, single_statement: bool = False
+                    ) -> Iterator[Connection]:
+        """A committed-or-rolled-back connection; StoreUnavailable when out of reach.
+
+        ``single_statement``: the work is one statement, atomic by itself (the store's
+        consented inserts), so it runs in autocommit mode: no BEGIN and COMMIT round trips,
+        and it is committed (durably, as any commit) when the statement returns.
+        """
         if not force and time.monotonic() < self._down_until:
             raise StoreUnavailable("insights database recently unreachable; retrying later")
         try:
-            with self.open().begin() as connection:
-                yield connection
+            if single_statement:
+                with self.open().connect() as connection:
+                    yield connection.execution_options(isolation_level="AUTOCOMMIT")
+            else:
+                with self.open().begin() as connection:
+                    yield connection
         except Exception as error:
             if is_unavailable(error):
                 self._down_until = time.monotonic() + self.retry_after

@@ -4,18 +4,25 @@
 consent check and insert are atomic: a withdrawal committed a moment earlier is seen. The
 store decides *whether* to write (directly, or later from the spool); this class decides
 *how*. ``apply`` is the single entry point for writes, used both live and on replay.
+
+The writes made for every message (needs, searches, feedback, ratings) are one statement
+each, ``INSERT … SELECT … WHERE EXISTS (consent)``, that also resolves the person through
+the identity links: one round trip instead of three, and the consent check is part of the
+insert itself. Statements are built once and reused, so SQLAlchemy compiles each once.
 """
 
 from __future__ import annotations
 
 import enum
+import functools
 from datetime import datetime, timedelta
 from typing import Any, Callable, Dict, List, Optional, Tuple, Type
 
 from pydantic import BaseModel
-from sqlalchemy import Table, case, delete, func, insert, null, select, update
+from sqlalchemy import Table, bindparam, case, delete, exists, func, insert, null, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.dml import Insert
 
 from bot.insights import schema as t
 from bot.insights.records import (
@@ -37,16 +44,51 @@ from bot.insights.records import (
 
 NO_CONSENT = WriteResult(WriteStatus.NO_CONSENT)
 NOT_FOUND = WriteResult(WriteStatus.NOT_FOUND)
+# Writes that are one statement which resolves the person through the identity links and
+# checks consent itself (``consented_insert``): atomic without a surrounding transaction.
+SINGLE_STATEMENT = frozenset({"need", "feedback", "search", "rating"})
 COUNTED_TABLES = (t.needs, t.feedback, t.search_events, t.satisfaction_ratings, t.handoffs,
                   t.preferences)
 
 
 def _values(record: BaseModel, *exclude: str) -> Dict[str, Any]:
-    """Column values of a record: ``person`` becomes ``person_id``, enums their values."""
-    values = record.dict(exclude={"id", "person", *exclude})
-    if "person" in record.__fields__:
-        values["person_id"] = getattr(record, "person", None)
-    return {k: v.value if isinstance(v, enum.Enum) else v for k, v in values.items()}
+    """Column values of a record: ``person`` becomes ``person_id``, enums their values.
+
+    Read from the validated fields directly (records hold only flat values), not through
+    ``record.dict()``, which copies every value: this runs for every message.
+    """
+    values = {"person_id" if name == "person" else name: value.value if isinstance(value, enum.Enum)
+              else value for name, value in record.__dict__.items() if name not in exclude}
+    values.pop("id", None)
+    return values
+
+
+@functools.cache
+def plain_insert(table: Table) -> Insert:
+    """``INSERT INTO table``, the values given at execution: one statement object per table,
+    so its compiled form is cached instead of a new statement (and cache key) per row."""
+    return insert(table)
+
+
+@functools.cache
+def consented_insert(table: Table, purpose: Purpose, returning: bool) -> Insert:
+    """``INSERT INTO table (…) SELECT owner, :values WHERE EXISTS (current consent)``.
+
+    ``owner`` is the person ``:person_id`` is linked to (bot/insights/links.py), else
+    ``:person_id`` itself, so the row lands on the one person and is checked against that
+    person's consent in the same statement. No row is inserted without consent.
+    """
+    link, consent = t.identity_links.c, t.consents.c
+    person = bindparam("person_id", type_=table.c.person_id.type)
+    linked = select(link.person_id).where(link.identity_id == person).scalar_subquery()
+    owner = select(func.coalesce(linked, person).label("person_id")).subquery("owner")
+    consented = exists().where(consent.person_id == owner.c.person_id,
+                               consent.purpose == purpose.value, consent.withdrawn_at.is_(None))
+    columns = [column for column in table.c if column.name not in ("id", "person_id")]
+    values = select(owner.c.person_id, *(bindparam(c.name, type_=c.type) for c in columns))
+    statement = insert(table).from_select(["person_id", *(c.name for c in columns)],
+                                          values.where(consented))
+    return statement.returning(table.c.id) if returning else statement
 
 
 class Queries:
@@ -74,9 +116,9 @@ class Queries:
     def apply(self, connection: Connection, op: str, record: BaseModel) -> Any:
         """Runs a write for the person a screen is linked to (bot/insights/links.py), so a
         write spooled or queued before a link, or made while links could not be read, still
-        lands on the one person."""
+        lands on the one person. The inserts of ``SINGLE_STATEMENT`` resolve it themselves."""
         person = getattr(record, "person", None)
-        if person is not None:
+        if person is not None and op not in SINGLE_STATEMENT:
             canonical = self.canonical(connection, person)
             if canonical != person:
                 record = record.copy(update={"person": canonical})
@@ -165,11 +207,19 @@ class Queries:
 
     def insert_consented(self, connection: Connection, table: Table, record: BaseModel
                          ) -> WriteResult:
-        """Inserts an insights record if its person (when there is one) has consented."""
-        person: Optional[str] = getattr(record, "person", None)
-        if person is not None and not self.consented(connection, person, Purpose.INSIGHTS):
+        """Inserts an insights record if its person (when there is one), resolved through the
+        identity links, has consented: one statement (see ``consented_insert``)."""
+        if getattr(record, "person", None) is None:  # an anonymous search: no person, no consent
+            return self._insert(connection, table, record)
+        returning = bool(getattr(connection.dialect, "full_returning", False))
+        result = connection.execute(consented_insert(table, Purpose.INSIGHTS, returning),
+                                    _values(record))
+        if returning:
+            row = result.first()
+            return NO_CONSENT if row is None else WriteResult(WriteStatus.STORED, row[0])
+        if result.rowcount < 1:  # SQLite (no RETURNING in SQLAlchemy 1.4): the rowid inserted
             return NO_CONSENT
-        return self._insert(connection, table, record)
+        return WriteResult(WriteStatus.STORED, result.lastrowid)
 
     def update_need(self, connection: Connection, change: NeedUpdate) -> WriteResult:
         values = {k: v for k, v in _values(change, "need_id").items() if v is not None}
@@ -298,7 +348,7 @@ class Queries:
     # -- helpers -----------------------------------------------------------------------------
 
     def _insert(self, connection: Connection, table: Table, record: BaseModel) -> WriteResult:
-        key = connection.execute(insert(table).values(**_values(record))).inserted_primary_key
+        key = connection.execute(plain_insert(table), _values(record)).inserted_primary_key
         return WriteResult(WriteStatus.STORED, key[0] if key and len(key) == 1 else None)
 
     def ensure_person(self, connection: Connection, person: str, at: datetime) -> None:

@@ -37,7 +37,7 @@ from pydantic import BaseModel
 from sqlalchemy.engine import Engine, make_url
 
 from bot.insights.database import Database, StoreUnavailable
-from bot.insights.queries import NO_CONSENT, Queries
+from bot.insights.queries import NO_CONSENT, SINGLE_STATEMENT, Queries
 from bot.insights.records import (
     AuditEntry,
     Consent,
@@ -381,7 +381,7 @@ class InsightsStore:
             self._replay_spool(force=False)
 
     def _apply(self, op: str, record: BaseModel, force: bool) -> Any:
-        with self.db.transaction(force) as connection:
+        with self.db.transaction(force, single_statement=op in SINGLE_STATEMENT) as connection:
             return self._queries.apply(connection, op, record)
 
     def _spool(self, op: str, record: BaseModel) -> WriteResult:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Dict
+from typing import Any, Dict, List
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.exc import IntegrityError
 
 from bot.insights import schema as t
@@ -213,6 +213,33 @@ def test_consent_changes_are_audited(store: InsightsStore, person: str) -> None:
     entries = store.audit_log(person)
     assert [e.action for e in entries] == ["consent.withdraw", "consent.grant"]
     assert entries[1].detail == {"purpose": "followup", "policy_version": POLICY}
+
+
+def test_a_consented_write_is_one_statement_and_returns_its_own_row_id(
+        store: InsightsStore, person: str, other_person: str) -> None:
+    """The write path's contract (queries.consented_insert): one statement per message, which
+    checks consent itself; the id returned is the row's, and a refusal right after a stored
+    write returns no id (SQLite's last row id would still name the earlier row)."""
+    store.grant(person, Purpose.INSIGHTS, POLICY)
+    statements: List[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        need = store.record_need(person, category="childcare", free_text="托育")
+        rating = store.record_rating(person, 4)
+        refused = store.record_need(other_person, category="childcare")
+        search = store.record_search(None, "托育補助", answered=False)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", count)
+    assert len(statements) == 4
+    assert refused.status is WriteStatus.NO_CONSENT and refused.id is None
+    assert [row["id"] for row in rows(store, t.needs)] == [need.id]
+    assert [row["id"] for row in rows(store, t.satisfaction_ratings)] == [rating.id]
+    assert [row["id"] for row in rows(store, t.search_events)] == [search.id]
+    assert {row["person_id"] for row in rows(store, t.needs)} == {person}
 
 
 def test_raw_channel_id_never_reaches_the_database(store: InsightsStore, tmp_path) -> None:  # type: ignore[no-untyped-def]
