@@ -120,23 +120,6 @@ def ingest(store: InsightsStore, count: int) -> Dict[str, float]:
     return {"ingest_wall_per_s": round(count / wall, 1), "ingest_per_core": round(count / used, 1)}
 
 
-def tuned_sqlite(store: InsightsStore) -> None:
-    """The change proposed for bot/insights/database.py, measured here before it is made:
-    a pooled engine (SQLAlchemy 1.4 gives file SQLite a NullPool, so every write reopens the
-    file and checkpoints the WAL on close) and ``synchronous=NORMAL`` (WAL: a commit
-    survives a killed process; only an OS crash can lose the last ones)."""
-    from sqlalchemy import event
-    from sqlalchemy.pool import QueuePool
-
-    from bot.insights.database import _on_sqlite_connect
-
-    engine = create_engine(store.db.url, future=True, poolclass=QueuePool)
-    event.listen(engine, "connect", _on_sqlite_connect)
-    event.listen(engine, "connect", lambda dbapi, _: dbapi.execute("PRAGMA synchronous=NORMAL"))
-    store.db.close()
-    store.db._engine = engine
-
-
 def timed(function: Callable[[], Any], repeat: int, server_cpu: Callable[[], float]
           ) -> Tuple[float, float, Any]:
     """Median wall seconds and median CPU seconds (this process and its PostgreSQL backend):
@@ -154,11 +137,6 @@ def run_backend(backend: str, url: str, args: argparse.Namespace, workdir: Path)
     store = InsightsStore(url, spool_path=workdir / f"{backend}-spool.jsonl")
     store.migrate()
     row: Dict[str, Any] = {"backend": backend, "records": args.records, **ingest(store, args.ingest)}
-    if backend == "sqlite":
-        tuned = InsightsStore(url, spool_path=workdir / "tuned-spool.jsonl")
-        tuned_sqlite(tuned)
-        row["ingest_proposed"] = ingest(tuned, args.ingest)
-        tuned.close()
     with tqdm(total=args.records, desc=f"{backend}: synthetic data", unit="rec") as bar:
         started = time.perf_counter()
         generate(store.engine, people=args.people or max(100, args.records // 20),
@@ -205,10 +183,6 @@ def table(rows: List[Dict[str, Any]]) -> str:
                "html_parquet_s", "gap_clusters", "error"]
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(str(row.get(c, "")) for c in columns) + " |" for row in rows]
-    for row in rows:
-        if "ingest_proposed" in row:
-            lines.append(f"\n{row['backend']} with the proposed pooled engine and synchronous=NORMAL: "
-                         f"{row['ingest_proposed']}")
     lines.append(f"\nTargets: ingest ≥ {TARGETS['ingest_per_core']:g}/s per core, aggregation ≤ "
                  f"{TARGETS['aggregate_s']:g} s (1M records), export ≤ {TARGETS['export_s']:g} s.")
     return "\n".join(lines)
