@@ -46,8 +46,8 @@ STRINGS: Dict[str, Dict[str, str]] = {
         EN: "OK, nothing was deleted.",
     },
     "show_my_data": {
-        ZH_TW: "我們為您保存的資料：\n• 語言：{language_label}\n• 同意記錄需求：{consent_label}\n• 已記錄的需求、回饋與偏好：{record_count} 筆\n您的身分以代號表示，我們不保存您的 LINE/Telegram 帳號。說「刪除我的資料」即可全部刪除。",
-        EN: "What we keep for you:\n• Language: {language_label}\n• Consent to record needs: {consent_label}\n• Needs, feedback and preferences recorded: {record_count}\nYou are known by a pseudonym; your LINE/Telegram account id is not stored. Say \"delete my data\" to erase it all.",
+        ZH_TW: "我們為您保存的資料：\n• 語言：{language_label}\n• 同意記錄需求（用來改善服務）：{consent_insights}\n• 同意個人化（記住您的偏好）：{consent_personalisation}\n• 同意後續通知（有新服務時告訴您）：{consent_followup}\n• 已記錄的需求、回饋與偏好：{record_count} 筆\n您的身分以代號表示，我們不保存您的 LINE/Telegram 帳號。說「刪除我的資料」即可全部刪除。",
+        EN: "What we keep for you:\n• Language: {language_label}\n• Consent to record needs (to improve services): {consent_insights}\n• Consent to personalisation (remembering your preferences): {consent_personalisation}\n• Consent to follow-up messages (news about your need): {consent_followup}\n• Needs, feedback and preferences recorded: {record_count}\nYou are known by a pseudonym; your LINE/Telegram account id is not stored. Say \"delete my data\" to erase it all.",
     },
     "ok": {
         ZH_TW: "好的！有什麼我可以幫忙的嗎？",

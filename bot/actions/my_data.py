@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Sequence, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import AllSlotsReset, SlotSet
@@ -11,10 +11,31 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions.common import person_of, reply_language, say
 from bot.i18n import t
 from bot.insights.database import StoreUnavailable
+from bot.insights.records import Consent, Purpose
 from bot.services import get_services
 from bot.taxonomy import LANGUAGES, label
 
 ASK_DELETE = "delete_my_data"
+# the slot that remembers each consent in the conversation; personalisation has none
+CONSENT_SLOTS = {Purpose.INSIGHTS: "consent_insights", Purpose.PERSONALISATION: None,
+                 Purpose.FOLLOWUP: "consent_followup"}
+
+
+def consent_state(purpose: Purpose, stored: Sequence[Consent], said: Optional[str]) -> str:
+    """``granted``, ``declined``, ``withdrawn`` or ``unknown`` for one purpose.
+
+    The store decides what holds (it is shared by all of a person's linked screens); a "no"
+    is stored nowhere, so it comes from this conversation (``said``, the slot). A "yes" the
+    store does not show yet (still in the spool) is taken from the conversation too.
+    """
+    mine = [consent for consent in stored if consent.purpose == purpose]
+    if any(consent.active for consent in mine):
+        return "granted"
+    if said in ("declined", "withdrawn"):
+        return str(said)
+    if mine:
+        return "withdrawn"
+    return "granted" if said == "granted" else "unknown"
 
 
 def forget_person(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
@@ -37,7 +58,8 @@ def forget_person(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Di
 
 
 class ActionShowMyData(Action):
-    """Lists, in plain words, what is kept: language, consent and how many records."""
+    """Lists, in plain words, what is kept: language, each consent (insights,
+    personalisation, follow-up) and how many records."""
 
     def name(self) -> Text:
         return "action_show_my_data"
@@ -51,13 +73,20 @@ class ActionShowMyData(Action):
         except StoreUnavailable:
             say(dispatcher, tracker, "data_unavailable")
             return []
-        consent = tracker.get_slot("consent_insights") or "unknown"
+
+        def consent(purpose: Purpose) -> str:
+            slot = CONSENT_SLOTS[purpose]
+            state = consent_state(purpose, summary.consents, tracker.get_slot(slot) if slot else None)
+            return t(f"consent_label_{state}", language)
+
         say(
             dispatcher,
             tracker,
             "show_my_data",
             language_label=label(LANGUAGES, language, language),
-            consent_label=t(f"consent_label_{consent}", language),
+            consent_insights=consent(Purpose.INSIGHTS),
+            consent_personalisation=consent(Purpose.PERSONALISATION),
+            consent_followup=consent(Purpose.FOLLOWUP),
             record_count=summary.total_records,
         )
         return []
