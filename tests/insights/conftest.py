@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bot.insights import snapshot
 from bot.insights.schema import metadata
 from bot.insights.store import InsightsStore
 from bot.privacy.pseudonym import pseudonymous_id
@@ -92,7 +93,8 @@ def store(backend: str, tmp_path, clock: Clock, request: pytest.FixtureRequest  
     store = InsightsStore(url, spool_path=tmp_path / "spool" / "insights.jsonl", clock=clock)
     store.migrate()
     if backend == "postgresql":
-        names = ", ".join(table.name for table in metadata.sorted_tables)
+        tables = [*metadata.sorted_tables, *snapshot.metadata.sorted_tables]  # frozen weeks too
+        names = ", ".join(table.name for table in tables)
         with store.engine.begin() as connection:
             connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     yield store

@@ -21,8 +21,10 @@ TABLES = {
     "satisfaction_ratings", "handoffs", "audit_log", "identity_links", "link_codes", "link_attempts",
 }
 # Tables other modules own in the same database (their own tests compare them):
-# the dashboard's staff and markers (bot/dashboard/tables.py), the consumer's message ids.
-OTHER_TABLES = {"staff_users", "addressed_categories", "processed_messages"}
+# the dashboard's staff and markers (bot/dashboard/tables.py), the consumer's message ids,
+# the snapshot of frozen weeks (bot/insights/snapshot.py, tests/insights/test_frozen.py).
+OTHER_TABLES = {"staff_users", "addressed_categories", "processed_messages", "frozen_weeks",
+                "frozen_cells"}
 
 
 def insights_only(name, kind, parents) -> bool:  # type: ignore[no-untyped-def]
