@@ -242,8 +242,13 @@ def suppress(facts: pa.Table, cube: Cube, k: int) -> List[Dict[str, Any]]:
         sums = {name: values[small] for name, values in sums.items()}
         rolled = cube.rollup[level]
         codes[rolled] = np.full(len(codes[rolled]), len(labels[rolled]) - 1, dtype=np.int64)
-    out.sort(key=lambda r: (r["week_start"], r["level"], *(str(r[d]) for d in cube.dims)))
-    return out
+    return sort_rows(out, cube)
+
+
+def sort_rows(rows: List[Dict[str, Any]], cube: Cube) -> List[Dict[str, Any]]:
+    """Published rows in their one order (week, level, dims), computed or read from a snapshot."""
+    rows.sort(key=lambda r: (r["week_start"], r["level"], *(str(r[d]) for d in cube.dims)))
+    return rows
 
 
 def _row(values: Dict[str, Any], level: int) -> Dict[str, Any]:
@@ -264,6 +269,7 @@ class Aggregates:
     searches: List[Dict[str, Any]] = field(default_factory=list)
     satisfaction: List[Dict[str, Any]] = field(default_factory=list)
     fit: List[Dict[str, Any]] = field(default_factory=list)
+    frozen: List[date] = field(default_factory=list)  # weeks read from the snapshot (frozen.py)
 
     @property
     def empty(self) -> bool:
@@ -279,21 +285,35 @@ class Aggregates:
         return replace(self, needs=needs)
 
 
+CUBES: Dict[str, Cube] = {cube.name: cube for cube in (NEEDS, SEARCHES, SATISFACTION, FIT)}
+TABLES = tuple(CUBES)  # every weekly table
+MAIN_VIEW = ("needs", "searches")  # what the dashboard opens on
+
+
+def compute(connection: Connection, period: Period, k: int, tables: Sequence[str] = TABLES
+            ) -> Dict[str, List[Dict[str, Any]]]:
+    """The published rows of ``tables`` for ``period``, computed from the records now."""
+    facts = {"needs": need_facts, "searches": search_facts, "satisfaction": rating_facts,
+             "fit": fit_facts}
+    if period.empty:
+        return {name: [] for name in tables}
+    return {name: suppress(facts[name](connection, period), CUBES[name], k) for name in tables}
+
+
+def assemble(period: Period, k: int, rows: Dict[str, List[Dict[str, Any]]]) -> Aggregates:
+    """Aggregates from published rows; mean scores are computed inside published cells."""
+    for row in rows.get("satisfaction", []):
+        row["mean_score"] = round(row["score_sum"] / row["ratings"], 2)
+    return Aggregates(period, k, needs=rows.get("needs", []), searches=rows.get("searches", []),
+                      satisfaction=rows.get("satisfaction", []), fit=rows.get("fit", []))
+
+
 def main_view(connection: Connection, period: Period, k: int) -> Aggregates:
-    """What the dashboard opens on: needs and searches by week (the benchmarked path)."""
-    result = Aggregates(period, k)
-    if not period.empty:
-        result.needs = suppress(need_facts(connection, period), NEEDS, k)
-        result.searches = suppress(search_facts(connection, period), SEARCHES, k)
-    return result
+    """Needs and searches by week, computed from the records (``bot.insights.frozen.published``
+    reads frozen weeks from their snapshot instead)."""
+    return assemble(period, k, compute(connection, period, k, MAIN_VIEW))
 
 
 def aggregate(connection: Connection, period: Period, k: int) -> Aggregates:
-    """Every weekly table for ``period``; mean scores are computed inside published cells."""
-    result = main_view(connection, period, k)
-    if not period.empty:
-        result.satisfaction = suppress(rating_facts(connection, period), SATISFACTION, k)
-        for row in result.satisfaction:
-            row["mean_score"] = round(row["score_sum"] / row["ratings"], 2)
-        result.fit = suppress(fit_facts(connection, period), FIT, k)
-    return result
+    """Every weekly table for ``period``, computed from the records."""
+    return assemble(period, k, compute(connection, period, k))

@@ -147,6 +147,7 @@ def metadata(report: Report, fmt: str, files: Sequence[str]) -> Dict[str, Any]:
     return {"format": fmt, "language": report.language, "k": report.aggregates.k,
             "requested": {"from": period.requested_from, "to": period.requested_to},
             "period": {"from": period.start, "to": period.end, "weeks": len(period.weeks())},
+            "frozen_weeks": [iso_week(week) for week in report.aggregates.frozen],
             "generated_at": report.generated_at.replace(microsecond=0), "notes": report.notes(),
             "files": list(files)}
 

@@ -14,8 +14,9 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from sqlalchemy.engine import Connection
 
-from bot.insights.aggregate import MERGED, Aggregates, Period, aggregate
+from bot.insights.aggregate import MERGED, Aggregates, Period
 from bot.insights.clusters import Cluster, Encoder, rising_clusters, unmet_needs
+from bot.insights.frozen import Freezing, published
 from bot.taxonomy import SERVICE_AREAS, TAIPEI_DISTRICTS, Label
 
 OTHER = Label("其他（合併）", "Other (merged)")
@@ -33,6 +34,8 @@ TEXT: Dict[str, Label] = {
     "privacy": Label("每個數字至少代表 {k} 位不同的民眾；更小的組合已合併為「其他」或不公布。",
                      "Every number describes at least {k} different people; smaller groups are "
                      "merged into \u201cother\u201d or left out."),
+    "frozen": Label("本期間 {m} 週中有 {n} 週已凍結：這幾週的數字不再變動。",
+                    "{n} of the period's {m} weeks are frozen: their numbers no longer change."),
     "widened": Label("期間已調整為完整的週（週一至週日，臺北時間）：{start} 至 {end}。",
                      "The period was widened to whole weeks (Monday–Sunday, Taipei time): "
                      "{start} to {end}."),
@@ -86,6 +89,9 @@ class Report:
         notes = [say("privacy", language, k=self.aggregates.k)]
         if period.widened:
             notes.append(say("widened", language, start=period.start, end=period.end))
+        if self.aggregates.frozen:
+            notes.append(say("frozen", language, n=len(self.aggregates.frozen),
+                             m=len(period.weeks())))
         if self.empty:
             notes.append(say("empty", language))
         return notes
@@ -94,10 +100,11 @@ class Report:
 def build_report(connection: Connection, period: Period, k: int, encoder: Optional[Encoder],
                  language: str = "zh-TW", progress: Optional[Callable[[int], Any]] = None,
                  city: Optional[str] = None, districts: Optional[Sequence[str]] = None,
-                 **cluster_options: Any) -> Report:
-    """Aggregates (optionally one area's rows), unmet-need clusters (city-wide; skipped
-    without an encoder) and rising topics."""
-    aggregates = aggregate(connection, period, k).select(city, districts)
+                 freezing: Optional[Freezing] = None, **cluster_options: Any) -> Report:
+    """Aggregates (optionally one area's rows; frozen weeks from their snapshot, due weeks
+    frozen first with ``freezing``), unmet-need clusters (city-wide, from the records;
+    skipped without an encoder) and rising topics."""
+    aggregates = published(connection, period, k, freezing=freezing).select(city, districts)
     gaps = unmet_needs(connection, period, encoder, k, progress=progress, **cluster_options) \
         if encoder is not None else []
     weeks = period.weeks()
