@@ -51,6 +51,9 @@ class InsightsSettings(BaseModel):
     database_url: str = "sqlite:///var/coserve.db"
     pseudonym_key: SecretStr
     small_cell_k: int = Field(5, ge=2)
+    # Days after a week ends before its published cells are frozen (bot/insights/frozen.py):
+    # the grace for late spool flushes and queued broker messages.
+    freeze_after_days: int = Field(7, ge=0)
     # Scale-out (docs/scaling.md): "broker" publishes writes to RabbitMQ for
     # `coserve insights-consumer run`; "direct" (the default) writes to the database.
     sink: str = Field("direct", description="direct | broker")
