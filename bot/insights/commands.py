@@ -1,8 +1,10 @@
-"""``coserve insights …``: exports, "forget" on behalf of a person, retention, spool, counts.
+"""``coserve insights …``: exports, frozen weeks, "forget" on behalf of a person, retention,
+spool, counts.
 
-Staff actions on personal data (export, forget, retain, flush) write an audit row naming
-the actor; ``forget`` also deletes the person's conversations from Rasa's tracker store.
-Handlers take an opened store (``run_*``) so tests and scripts can pass their own.
+Staff actions on personal data and on what is published (export, freeze, forget, retain,
+flush) write an audit row naming the actor; ``forget`` also deletes the person's
+conversations from Rasa's tracker store. Handlers take an opened store (``run_*``) so tests
+and scripts can pass their own.
 """
 
 from __future__ import annotations
@@ -41,6 +43,16 @@ def positive(value: str) -> int:
     return number
 
 
+def not_negative(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of days (0 or more)")
+    return number
+
+
 def audit(store: InsightsStore, actor: str, action: str, subject: Optional[str],
           detail: Dict[str, Any]) -> None:
     """One audit row, in the same table and shape as the store's own."""
@@ -49,6 +61,19 @@ def audit(store: InsightsStore, actor: str, action: str, subject: Optional[str],
 
     with store.db.transaction(force=True) as connection:
         Queries().audit(connection, actor, action, subject, detail, utc_now())
+
+
+def freezing(args: argparse.Namespace) -> Any:
+    """When weeks are due to freeze, as of ``--today`` (tests) or now, and by whom."""
+    from bot.insights.frozen import Freezing
+    from bot.insights.store import utc_now
+
+    after = getattr(args, "after_days", None)
+    after = int(_settings().insights.freeze_after_days) if after is None else after
+    today = getattr(args, "today", None)
+    if today is not None:
+        return Freezing.on(today, after, args.actor)
+    return Freezing(after, utc_now(), args.actor)
 
 
 def run_export(args: argparse.Namespace, store: InsightsStore) -> int:
@@ -73,20 +98,49 @@ def run_export(args: argparse.Namespace, store: InsightsStore) -> int:
                 bar.update(done)
 
             report = build_report(connection, period, k, encoder, language=args.lang,
-                                  progress=progress, city=args.city, districts=args.district)
+                                  progress=progress, city=args.city, districts=args.district,
+                                  freezing=freezing(args))
             polis = write_polis(connection, period, k, out / "polis") if args.polis else []
         bar.set_postfix_str("writing")
         files = write_export(report, args.format, out)
     detail = {"from": str(period.start), "to": str(period.end), "format": args.format, "k": k,
               "rows": sum(len(rows) for rows in (report.aggregates.needs, report.aggregates.searches,
                                                  report.aggregates.satisfaction, report.aggregates.fit)),
-              "clusters": len(report.gaps), "polis_comments": bool(polis)}
+              "clusters": len(report.gaps), "polis_comments": bool(polis),
+              "frozen_weeks": len(report.aggregates.frozen)}
     audit(store, args.actor, "insights.export", None, detail)
     for note in report.notes():
         print(f"note: {note}")
     if args.polis and not polis:
         print(f"note: no Pol.is files: fewer than {k} people made suggestions in the period")
     print(f"wrote {len(files) + len(polis)} files to {out}")
+    return 0
+
+
+def run_freeze(args: argparse.Namespace, store: InsightsStore) -> int:
+    """Freezes every due week, one transaction per week (an interrupted run keeps what it
+    froze; the next run goes on from there), then writes one audit row."""
+    from bot.insights import frozen
+    from bot.insights.aggregate import iso_week
+
+    k = args.k or _settings_k()
+    if k < 2:
+        return fail("--k must be at least 2")
+    when = freezing(args)
+    with store.db.transaction(force=True) as connection:
+        due = frozen.due_weeks(connection, k, when)
+    written: Dict[Any, int] = {}
+    with tqdm(due, desc="insights freeze", unit="week", disable=args.quiet) as weeks:
+        for week in weeks:
+            weeks.set_postfix_str(iso_week(week))
+            with store.db.transaction(force=True) as connection:
+                written.update(frozen.freeze(connection, [week], k, when))
+    detail = frozen.audit_detail(k, written, when, on_demand=False)
+    audit(store, args.actor, frozen.FREEZE, None, detail)
+    weeks_word = "week" if len(written) == 1 else "weeks"
+    cells_word = "cell" if detail["cells"] == 1 else "cells"
+    print(f"froze {len(written)} {weeks_word} ({detail['cells']} published {cells_word}, k={k}); "
+          f"weeks up to {iso_week(when.last_due)} are due ({when.after_days} days after they end)")
     return 0
 
 
@@ -213,6 +267,15 @@ def register(groups: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     export.add_argument("--no-clusters", action="store_true", help="skip unmet-need clustering")
     export.add_argument("--actor", default="cli", help="who runs the export, for the audit log")
     export.add_argument("--quiet", action="store_true", help="no progress bar")
+    export.add_argument("--today", type=iso_date, help=argparse.SUPPRESS)  # tests: a fixed date
+
+    freeze = command("freeze", run_freeze, "freeze the published cells of every due week")
+    freeze.add_argument("--k", type=int, help="small-cell threshold (default: insights.small_cell_k)")
+    freeze.add_argument("--after-days", type=not_negative,
+                        help="days after a week ends before it is due (default: insights.freeze_after_days)")
+    freeze.add_argument("--actor", default="cli", help="who freezes, for the audit log")
+    freeze.add_argument("--quiet", action="store_true", help="no progress bar")
+    freeze.add_argument("--today", type=iso_date, help=argparse.SUPPRESS)
 
     forget = command("forget", run_forget, "delete everything about one person (staff)")
     forget.add_argument("--person", required=True, help="the person's pseudonym")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -99,6 +100,49 @@ def test_export_area_filter(store: InsightsStore, clock: Clock, tmp_path: Path) 
     assert run(store, "export", "--from", "2026-11-02", "--to", "2026-11-08", "--out", str(out),
                "--district", "daan", "--no-clusters", "--quiet", "--k", "5") == 0
     assert (out / "needs.csv").read_text("utf-8-sig").count("\n") == 1  # header only
+
+
+def test_freeze_freezes_due_weeks_once_and_audits(store: InsightsStore, clock: Clock,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    for person in people(store, 5):
+        need(store, clock, person, MONDAY)  # 2026-W45: due on 11-16 (7 days after it ends)
+        need(store, clock, person, MONDAY + timedelta(weeks=1))  # W46: due on 11-23
+    assert run(store, "freeze", "--today", "2026-11-20", "--actor", "cron", "--quiet") == 0
+    assert "froze 1 week (1 published cell, k=5); weeks up to 2026-W45" in capsys.readouterr().out
+    assert run(store, "freeze", "--today", "2026-11-20", "--actor", "cron", "--quiet") == 0
+    assert "froze 0 weeks" in capsys.readouterr().out
+    assert run(store, "freeze", "--today", "2026-11-20", "--after-days", "0", "--quiet") == 0
+    assert "froze 1 week " in capsys.readouterr().out
+    freezes = [(e.actor, e.detail["weeks"], e.detail["first"], e.detail["on_demand"])
+               for e in store.audit_log() if e.action == "insights.freeze"]
+    assert freezes == [("cli", 1, "2026-W46", False), ("cron", 0, None, False),
+                       ("cron", 1, "2026-W45", False)]
+    with pytest.raises(SystemExit):
+        run(store, "freeze", "--after-days", "-1")
+
+
+def test_an_export_of_a_frozen_week_is_the_same_after_a_forget(store: InsightsStore, clock: Clock,
+                                                               tmp_path: Path) -> None:
+    crowd = people(store, 6)
+    for person in crowd:
+        need(store, clock, person, MONDAY)  # W45: frozen by the first export (due since 11-16)
+        need(store, clock, person, MONDAY + timedelta(weeks=1))  # W46: not due yet, computed live
+
+    def export(name: str) -> List[dict]:
+        out = tmp_path / name
+        assert run(store, "export", "--from", "2026-11-02", "--to", "2026-11-15", "--out", str(out),
+                   "--no-clusters", "--quiet", "--k", "5", "--today", "2026-11-20") == 0
+        assert json.loads((out / "metadata.json").read_text("utf-8"))["frozen_weeks"] == ["2026-W45"]
+        return list(csv.DictReader((out / "needs.csv").read_text("utf-8-sig").splitlines()))
+
+    before = export("before")
+    assert run(store, "forget", "--person", crowd[0], "--actor", "staff:chen", "--no-trackers") == 0
+    after = export("after")
+    assert [r for r in after if r["iso_week"] == "2026-W45"] == [r for r in before if r["iso_week"] == "2026-W45"]
+    assert [r["people"] for r in before if r["iso_week"] == "2026-W46"] == ["6"]
+    assert [r["people"] for r in after if r["iso_week"] == "2026-W46"] == ["5"]
+    (entry,) = [e for e in store.audit_log() if e.action == "insights.freeze"]
+    assert entry.actor == "cli" and entry.detail["on_demand"] is True
 
 
 def tracker_events(url: str, sender: str, channel: str) -> None:
