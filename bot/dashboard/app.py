@@ -28,6 +28,7 @@ from bot.dashboard.text import LANGUAGES
 from bot.dashboard.users import StaffUsers
 from bot.insights.clusters import Encoder
 from bot.insights.database import StoreUnavailable
+from bot.insights.frozen import DEFAULT_AFTER_DAYS
 from bot.insights.store import InsightsStore, utc_now
 
 HERE = Path(__file__).resolve().parent
@@ -100,9 +101,11 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
 def create_app(store: InsightsStore, config: DashboardSettings, *, k: int,
                default_language: str = "zh-TW", encoder: Optional[Encoder] = None,
                followup: Optional[FollowupTarget] = None,
-               now: Callable[[], datetime] = utc_now) -> web.Application:
+               now: Callable[[], datetime] = utc_now,
+               freeze_after_days: int = DEFAULT_AFTER_DAYS) -> web.Application:
     """The application on an opened, migrated ``store``; ``encoder`` enables gap clusters,
-    ``followup`` sending follow-ups when a category is marked addressed."""
+    ``followup`` sending follow-ups when a category is marked addressed; weeks shown
+    ``freeze_after_days`` after they end are frozen (bot/insights/frozen.py)."""
     sessions = Sessions(config.session_minutes * 60.0, lambda: now().timestamp())
     limiter = SignInLimiter(config.max_failed_signins, config.lockout_minutes * 60.0,
                             lambda: now().timestamp())
@@ -110,7 +113,7 @@ def create_app(store: InsightsStore, config: DashboardSettings, *, k: int,
                      encoder=CachedEncoder(encoder) if encoder is not None else None, now=now,
                      templates=templates(), sessions=sessions, limiter=limiter,
                      users=StaffUsers(store, now), heavy=ThreadPoolExecutor(1, "dashboard-heavy"),
-                     followup=followup)
+                     followup=followup, freeze_after_days=freeze_after_days)
     app = web.Application(middlewares=[security_headers, language_middleware(default_language),
                                        refusals, require_session(sessions)])
     app[DASHBOARD] = dash
@@ -161,7 +164,8 @@ def app_from_settings(settings: Any) -> web.Application:
         followup = FollowupTarget(config.followup_rasa_url, config.followup_tracker_store,
                                   settings.insights.pseudonym_key.get_secret_value())
     app = create_app(store, config, k=settings.insights.small_cell_k,
-                     default_language=settings.default_language, encoder=encoder, followup=followup)
+                     default_language=settings.default_language, encoder=encoder, followup=followup,
+                     freeze_after_days=settings.insights.freeze_after_days)
 
     async def close_store(_: web.Application) -> AsyncIterator[None]:
         yield

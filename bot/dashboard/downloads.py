@@ -46,7 +46,8 @@ async def export(request: web.Request) -> web.Response:
     staff = request[SESSION].user
 
     def build(connection: Connection) -> bytes:
-        report = filtered_report(connection, filters, period, dash.k, dash.encoder, language)
+        report = filtered_report(connection, filters, period, dash.k, dash.encoder, language,
+                                 dash.freezing(staff))
         body = zipped_export(report, fmt)
         audit.record(connection, staff, audit.EXPORT,
                      {"format": fmt, "from": str(period.start), "to": str(period.end), "k": dash.k,

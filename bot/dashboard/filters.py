@@ -16,8 +16,9 @@ from sqlalchemy.engine import Connection
 
 from bot.dashboard.errors import Refusal
 from bot.dashboard.text import CHANNELS
-from bot.insights.aggregate import Aggregates, Period, aggregate
+from bot.insights.aggregate import Aggregates, Period
 from bot.insights.clusters import Encoder, rising_clusters, unmet_needs
+from bot.insights.frozen import Freezing, published
 from bot.insights.report import Report, rising
 from bot.taxonomy import AUDIENCES, CITIES, TAIPEI_DISTRICTS
 
@@ -104,10 +105,12 @@ def narrow(aggregates: Aggregates, filters: Filters) -> Aggregates:
 
 
 def filtered_report(connection: Connection, filters: Filters, period: Period, k: int,
-                    encoder: Optional[Encoder], language: str) -> Report:
+                    encoder: Optional[Encoder], language: str,
+                    freezing: Optional[Freezing] = None) -> Report:
     """``bot.insights.report.build_report`` with target group and channel as well: published
-    rows narrowed, rising topics from them, unmet-need clusters when there is an encoder."""
-    aggregates = narrow(aggregate(connection, period, k), filters)
+    rows narrowed (frozen weeks from their snapshot, due weeks frozen first with
+    ``freezing``), rising topics from them, unmet-need clusters when there is an encoder."""
+    aggregates = narrow(published(connection, period, k, freezing=freezing), filters)
     gaps = unmet_needs(connection, period, encoder, k) if encoder is not None else []
     weeks = period.weeks()
     found = [{"kind": "category", **item} for item in rising(aggregates.needs, "category", weeks)]

@@ -24,6 +24,7 @@ from bot.dashboard.text import HTML_LANG, LANGUAGES, translate
 from bot.dashboard.users import StaffUsers
 from bot.insights.aggregate import LOCAL
 from bot.insights.clusters import Encoder
+from bot.insights.frozen import DEFAULT_AFTER_DAYS, Freezing
 from bot.insights.store import InsightsStore
 
 LANGUAGE = "dashboard_language"  # request key: "zh-TW" or "en"
@@ -44,9 +45,14 @@ class Dashboard:
     users: StaffUsers
     heavy: ThreadPoolExecutor
     followup: Optional[FollowupTarget]  # None: markers are not sent from the dashboard
+    freeze_after_days: int = DEFAULT_AFTER_DAYS
 
     def today(self) -> date:
         return self.now().astimezone(LOCAL).date()
+
+    def freezing(self, staff: str) -> Freezing:
+        """Due weeks a page or download shows are frozen first, in the staff member's name."""
+        return Freezing(self.freeze_after_days, self.now(), f"staff:{staff}")
 
     async def read(self, work: Callable[[Connection], T], heavy: bool = False) -> T:
         """``work(connection)`` in one transaction, on a worker thread."""

@@ -45,7 +45,9 @@ async def overview(request: web.Request) -> web.Response:
     dash, language = request.app[DASHBOARD], request[LANGUAGE]
     filters = parse_filters(request.query, dash.today())
     period = filters.period(dash.today())
-    report = await dash.read(lambda c: filtered_report(c, filters, period, dash.k, None, language))
+    freezing = dash.freezing(request[SESSION].user)
+    report = await dash.read(lambda c: filtered_report(c, filters, period, dash.k, None, language,
+                                                       freezing))
     return dash.render(request, "overview.html", period=period, notes=report.notes(),
                        view=overview_of(report), **filter_context(request, filters))
 

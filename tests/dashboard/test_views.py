@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 from insights.support import Clock
+from insights.test_aggregate import people
 
 from bot.dashboard.text import TEXT
 from bot.insights.store import InsightsStore
 
-from .support import seed_small_cells, tables
+from .support import STAFF, seed_small_cells, sign_in, tables
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "bot" / "dashboard" / "templates"
 WEEK_45 = "from=2026-11-02&to=2026-11-08"
@@ -42,6 +43,31 @@ async def test_overview_draws_charts_with_data_tables(staff: Any, store: Insight
     assert ["2026-11-02", "0", "6"] in found["trend-table"]
     rising = tables(await page(staff, "/?from=2026-11-02&to=2026-11-15"))["rising-table"]
     assert rising[1:] == [["育兒與托育", "0", "6", "6"]]  # the period's last week against the one before
+
+
+async def test_weeks_shown_once_due_stay_as_shown(staff: Any, store: InsightsStore, clock: Clock
+                                                  ) -> None:
+    """2026-W45 and W46 are more than 7 days over on 2026-11-26: the first view freezes them
+    (audited in the staff member's name), so a later "forget me" changes no number shown."""
+    seed_small_cells(store, clock)
+    path = "/?from=2026-11-02&to=2026-11-15"
+    before = tables(await page(staff, path))
+    store.forget(people(store, 6, "daan")[0])  # one of the six in both weeks
+    assert tables(await page(staff, path)) == before
+    (entry,) = [e for e in store.audit_log() if e.action == "insights.freeze"]
+    assert entry.actor == f"staff:{STAFF}" and entry.detail["weeks"] == 2
+
+
+async def test_weeks_inside_the_grace_period_are_shown_live(make_client: Any, store: InsightsStore,
+                                                            clock: Clock) -> None:
+    client = await make_client(freeze_after_days=30)
+    assert (await sign_in(client)).status == 303
+    seed_small_cells(store, clock)
+    path = "/?from=2026-11-02&to=2026-11-15"
+    assert dict(tables(await page(client, path))["areas-table"][1:])["育兒與托育"] == "6"
+    store.forget(people(store, 6, "daan")[0])
+    assert dict(tables(await page(client, path))["areas-table"][1:])["育兒與托育"] == "5"
+    assert not [e for e in store.audit_log() if e.action == "insights.freeze"]
 
 
 async def test_a_cell_of_three_people_is_never_shown(staff: Any, store: InsightsStore, clock: Clock
