@@ -1,0 +1,118 @@
+"""The linear intent classifier: learns, ranks, persists and reloads through Rasa's model storage."""
+
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.linear_intent_classifier import LinearIntentClassifier
+from bot.nlu.sentence_featurizer import SentenceEmbeddingFeaturizer
+
+EXAMPLES = {
+    "greet": ["你好", "哈囉", "嗨 早安", "hello there", "hi", "good morning"],
+    "ask_long_term_care": [
+        "長照怎麼申請", "我媽媽需要長照服務", "長照2.0 要去哪裡辦", "how do I apply for long-term care",
+        "long-term care for my father", "care services for elderly parents",
+    ],
+    "garbage": [
+        "舊沙發要怎麼丟", "大型垃圾清運怎麼預約", "資源回收時間", "how do I throw away an old sofa",
+        "bulky waste pickup", "recycling schedule",
+    ],
+}
+
+
+@lru_cache(maxsize=1)
+def featurizer() -> SentenceEmbeddingFeaturizer:
+    return SentenceEmbeddingFeaturizer.create(
+        {**SentenceEmbeddingFeaturizer.get_default_config(), "embedder": "use"},
+        None, None, ExecutionContext(None, node_name="dense"),
+    )
+
+
+def messages(texts):
+    tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
+    found = [Message(data=data) for data in texts]
+    tokenizer.process(found)
+    featurizer().process(found)
+    return found
+
+
+@pytest.fixture
+def storage(tmp_path: Path) -> LocalModelStorage:
+    return LocalModelStorage(tmp_path)
+
+
+def train(storage, config=None) -> LinearIntentClassifier:
+    config = {**LinearIntentClassifier.get_default_config(), **(config or {})}
+    resource = Resource("linear")
+    classifier = LinearIntentClassifier.create(config, storage, resource, ExecutionContext(None))
+    data = messages([{"text": text, "intent": intent} for intent, texts in EXAMPLES.items() for text in texts])
+    classifier.train(TrainingData(training_examples=data))
+    return classifier
+
+
+def parse(classifier, text):
+    (message,) = classifier.process(messages([{"text": text}]))
+    return message
+
+
+def test_recognises_unseen_requests_in_both_languages(storage) -> None:
+    classifier = train(storage)
+    assert parse(classifier, "我爸爸想申請長照").get("intent")["name"] == "ask_long_term_care"
+    assert parse(classifier, "when is the recycling truck coming").get("intent")["name"] == "garbage"
+    message = parse(classifier, "你好啊")
+    ranking = message.get("intent_ranking")
+    assert message.get("intent")["name"] == "greet"
+    assert [r["name"] for r in ranking][0] == "greet" and len(ranking) == 3
+    assert abs(sum(r["confidence"] for r in ranking) - 1.0) < 1e-6  # probabilities, for the fallback
+    assert ranking == sorted(ranking, key=lambda r: -r["confidence"])
+
+
+def test_reloads_from_model_storage_with_the_same_answers(storage) -> None:
+    trained = train(storage)
+    loaded = LinearIntentClassifier.load(
+        LinearIntentClassifier.get_default_config(), storage, Resource("linear"), ExecutionContext(None)
+    )
+    for text in ("長照怎麼申請", "bulky waste", "hello"):
+        assert parse(loaded, text).get("intent_ranking") == parse(trained, text).get("intent_ranking")
+
+
+def test_the_sentence_vectors_carry_meaning_the_n_grams_miss(tmp_path) -> None:
+    """Few shared characters: the multilingual sentence vectors make the difference."""
+    text = "阿嬤行動不便，需要有人到家裡幫忙"
+
+    def confidence(weight: float) -> float:
+        directory = tmp_path / str(weight)
+        directory.mkdir()
+        classifier = train(LocalModelStorage(directory), {"dense_weight": weight})
+        ranking = parse(classifier, text).get("intent_ranking")
+        return next(r["confidence"] for r in ranking if r["name"] == "ask_long_term_care")
+
+    with_vectors = confidence(3.0)
+    assert with_vectors > confidence(0.0)
+    assert with_vectors > 0.5
+
+
+def test_untrained_or_missing_model_answers_no_intent(storage) -> None:
+    loaded = LinearIntentClassifier.load(
+        LinearIntentClassifier.get_default_config(), storage, Resource("never-trained"), ExecutionContext(None)
+    )
+    message = parse(loaded, "你好")
+    assert message.get("intent") == {"name": None, "confidence": 0.0}
+    assert message.get("intent_ranking") == []
+
+
+def test_one_intent_is_not_enough_to_train(storage) -> None:
+    resource = Resource("single")
+    classifier = LinearIntentClassifier.create(
+        LinearIntentClassifier.get_default_config(), storage, resource, ExecutionContext(None)
+    )
+    data = messages([{"text": t, "intent": "greet"} for t in EXAMPLES["greet"]])
+    classifier.train(TrainingData(training_examples=data))
+    assert parse(classifier, "hello").get("intent")["name"] is None
