@@ -119,14 +119,16 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--pipelines", nargs="+", default=["benchmarks/pipelines/sparse.yml", "config.yml"])
     args = parser.parse_args()
-    report = {
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-        "folds": args.folds,
-        "pipelines": {},
-    }
     out = ROOT / "benchmarks/results/nlu_eval.json"
+    # Pipelines not run this time keep their earlier results (each entry says when and on what).
+    report = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {"pipelines": {}}
+    report["machine"] = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    report["folds"] = args.folds
     for name in args.pipelines:
-        report["pipelines"][name] = evaluate(ROOT / name, args.folds)
+        started = time.strftime("%Y-%m-%d %H:%M")
+        result = evaluate(ROOT / name, args.folds)
+        result["measured"] = f"{started}, load average {os.getloadavg()[0]:.1f} at the end"
+        report["pipelines"][name] = result
         out.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")  # after each
     print("\n| pipeline | zh-TW weighted F1 | en weighted F1 | train s/fold |\n|---|---|---|---|")
     for name, r in report["pipelines"].items():
