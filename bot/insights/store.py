@@ -285,8 +285,13 @@ class InsightsStore:
 
     def preferences(self, person: str) -> Dict[str, str]:
         """Preferences for re-ranking; empty without ``personalisation`` consent or database."""
+        return self.personalisation(person) or {}
+
+    def personalisation(self, person: str) -> Optional[Dict[str, str]]:
+        """The preferences, or None without ``personalisation`` consent: what a profile needs,
+        with one consent check (it runs on every search)."""
         if not self.has_consent(person, Purpose.PERSONALISATION):
-            return {}
+            return None
         with contextlib.suppress(StoreUnavailable), self.db.transaction() as connection:
             return self._queries.preferences(connection, person)
         return {}

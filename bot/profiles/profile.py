@@ -47,9 +47,10 @@ class ProfileService:
 
     def load(self, person: str) -> Profile:
         """The profile; not personalised (and empty) without consent or with the store down."""
-        if not self.store.has_consent(person, Purpose.PERSONALISATION):
+        preferences = self.store.personalisation(person)
+        if preferences is None:
             return Profile(person)
-        return Profile(person, True, self.store.preferences(person))
+        return Profile(person, True, preferences)
 
     def set_personalisation(self, person: str, on: bool) -> WriteResult:
         """Turning it off withdraws consent, which also deletes stored preferences."""
