@@ -277,6 +277,71 @@ STRINGS: Dict[str, Dict[str, str]] = {
     },
     "button_notify_me": {ZH_TW: "好，請通知我", EN: "Yes, let me know"},
     "button_no_updates": {ZH_TW: "不用了", EN: "No, thanks"},
+    # one person, many screens (bot/actions/linking.py)
+    "link_code_issued": {
+        ZH_TW: "您的連結碼是 {code}。請在 {minutes} 分鐘內，到另一個畫面（LINE、Telegram 或網頁）輸入「連結 {code}」。\n連結之後，您的偏好設定和還沒完成的需求會在這些畫面之間共用。要不要連結由您決定，之後隨時可以說「取消連結」或「刪除我的資料」。連結碼只能用一次，請不要告訴別人。",
+        EN: "Your link code is {code}. Within {minutes} minutes, type \"link {code}\" on your other screen (LINE, Telegram or the web chat).\nOnce linked, your preferences and any need you haven't finished are shared between those screens. It's your choice: you can say \"unlink\" or \"delete my data\" at any time. The code works once; please don't share it with anyone.",
+    },
+    "link_done": {
+        ZH_TW: "連結完成！現在有 {count} 個畫面連在一起：{screens}。您的偏好設定和還沒完成的需求會跟著您。想取消時，說「取消連結」就可以。",
+        EN: "Linked! {count} screens are now connected: {screens}. Your preferences and any unfinished need follow you. Say \"unlink\" at any time to undo it.",
+    },
+    "link_need_continues": {
+        ZH_TW: "我們接著處理您在另一個畫面說的需求。",
+        EN: "Let's carry on with the need you started on your other screen.",
+    },
+    "link_already": {
+        ZH_TW: "這個畫面已經和那個畫面連在一起了（共 {count} 個畫面：{screens}）。",
+        EN: "This screen is already linked to that one ({count} screens: {screens}).",
+    },
+    "link_same_screen": {
+        ZH_TW: "這組連結碼是在這個畫面產生的。請到另一個畫面（LINE、Telegram 或網頁）輸入「連結 {code}」。",
+        EN: "That code was made on this screen. Type \"link {code}\" on your other screen (LINE, Telegram or the web chat).",
+    },
+    "link_code_wrong": {
+        ZH_TW: "這組連結碼不對。請再確認一次數字，或在原本的畫面說「連結帳號」拿一組新的。",
+        EN: "That link code isn't right. Please check the digits, or say \"link account\" on your other screen to get a new one.",
+    },
+    "link_code_expired": {
+        ZH_TW: "這組連結碼已經過期了（有效時間 {minutes} 分鐘）。請在原本的畫面說「連結帳號」拿一組新的。",
+        EN: "That link code has expired (codes last {minutes} minutes). Say \"link account\" on your other screen to get a new one.",
+    },
+    "link_code_used": {
+        ZH_TW: "這組連結碼已經用過了，每組只能用一次。需要的話，請在原本的畫面說「連結帳號」拿一組新的。",
+        EN: "That link code has already been used; each code works once. Say \"link account\" on your other screen for a new one if you need it.",
+    },
+    "link_code_format": {
+        ZH_TW: "連結碼是 6 位數字，例如「連結 483920」。請再輸入一次。",
+        EN: "A link code has 6 digits, for example \"link 483920\". Please try again.",
+    },
+    "link_too_many_attempts": {
+        ZH_TW: "輸入錯誤的次數太多了，為了保護您的資料，請 {minutes} 分鐘後再試。",
+        EN: "Too many wrong codes. To keep your data safe, please try again in {minutes} minutes.",
+    },
+    "unlink_done": {
+        ZH_TW: "已取消這個畫面的連結。之前的偏好和需求紀錄留在其他還連著的畫面；這個畫面從現在起重新開始。",
+        EN: "This screen is unlinked. Your earlier preferences and needs stay with the screens still linked; this screen starts afresh from now on.",
+    },
+    "unlink_nothing": {
+        ZH_TW: "這個畫面目前沒有和其他畫面連結。想連結的話，說「連結帳號」就可以。",
+        EN: "This screen isn't linked to any other. Say \"link account\" if you'd like to link one.",
+    },
+    "show_linked_screens": {
+        ZH_TW: "• 連在一起的畫面：{count} 個（{screens}）。說「取消連結」可以取消這個畫面的連結。",
+        EN: "• Linked screens: {count} ({screens}). Say \"unlink\" to unlink this screen.",
+    },
+    "data_deleted_linked": {
+        ZH_TW: "已刪除您的資料，共 {count} 筆紀錄；另外 {screens} 個連結的畫面也已取消連結，並刪除了那邊的對話紀錄。接下來的對話會重新開始。",
+        EN: "Your data has been deleted ({count} records); your {screens} other linked screens are unlinked and their conversation history deleted too. The conversation starts afresh from here.",
+    },
+    "data_deleted_linked_pending": {
+        ZH_TW: "已刪除您的資料，共 {count} 筆紀錄；另外 {screens} 個連結的畫面也已取消連結。那些畫面的對話紀錄現在無法刪除，我們已經記下來，會由工作人員刪除。接下來的對話會重新開始。",
+        EN: "Your data has been deleted ({count} records) and your {screens} other linked screens are unlinked. Their conversation history could not be deleted just now; it has been noted and staff will delete it. The conversation starts afresh from here.",
+    },
+    "channel_label_line": {ZH_TW: "LINE", EN: "LINE"},
+    "channel_label_telegram": {ZH_TW: "Telegram", EN: "Telegram"},
+    "channel_label_socketio": {ZH_TW: "網頁", EN: "web chat"},
+    "channel_label_other": {ZH_TW: "其他", EN: "other"},
 }
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import json
 import logging
 import re
 from functools import partial
@@ -58,7 +59,10 @@ COMMANDS = {
     "lang": "/change_language",
     "privacy": "/show_my_data",
     "delete": "/delete_my_data",
+    "link": "/link_account",
+    "unlink": "/unlink_account",
 }
+_CODE_ARGUMENT = re.compile(r"[0-9０-９][0-9０-９ -]{0,15}")  # "/link 483920" (the action checks the length)
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
@@ -76,11 +80,15 @@ def make_bot(token: str, api_base: str = API_BASE) -> Bot:
 
 def user_text(text: str) -> str:
     """A message as the dialogue should read it: known commands become their payloads, and an
-    unknown "/command" loses its slash so it cannot name a dialogue intent directly."""
+    unknown "/command" loses its slash so it cannot name a dialogue intent directly.
+    ``/link 483920`` carries the code as the ``link_code`` entity."""
     if not text.startswith("/"):
         return text
     command, _, rest = text[1:].partition(" ")
-    payload = COMMANDS.get(command.split("@")[0].lower())
+    name = command.split("@")[0].lower()
+    payload = COMMANDS.get(name)
+    if payload and name == "link" and _CODE_ARGUMENT.fullmatch(rest.strip()):
+        return payload + json.dumps({"link_code": rest.strip()}, ensure_ascii=False)
     return payload if payload else f"{command} {rest}".strip()
 
 

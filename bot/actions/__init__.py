@@ -11,6 +11,7 @@ from bot.actions.fit import ActionRateFit
 from bot.actions.followup import ActionNotifyAddressed
 from bot.actions.handoff import ActionRequestHuman
 from bot.actions.language import ActionChangeLanguage
+from bot.actions.linking import ActionLinkAccount, ActionUnlinkAccount
 from bot.actions.my_data import ActionDeleteMyData, ActionShowMyData
 from bot.actions.needs import ActionStartNeed, ActionStopNeed, ActionSummariseNeed, ActionUpdateNeed
 from bot.actions.needs_form import (
@@ -39,6 +40,7 @@ __all__ = [
     "ActionAskNeedContact",
     "ActionAskNeedUrgency",
     "ActionExplain",
+    "ActionLinkAccount",
     "ActionNotifyAddressed",
     "ActionRateFit",
     "ActionRequestHuman",
@@ -58,6 +60,7 @@ __all__ = [
     "ActionRecordFeedback",
     "ActionSearchServices",
     "ActionShowMyData",
+    "ActionUnlinkAccount",
     "ActionWithdrawConsent",
     "ValidateSlotMappings",
 ]

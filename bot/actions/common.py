@@ -21,8 +21,14 @@ def reply_language(tracker: Tracker) -> str:
 
 
 def person_of(tracker: Tracker) -> str:
-    """The pseudonymous id of whoever this conversation is with."""
+    """The pseudonymous id of whoever this conversation is with (the same on all the screens
+    they linked, see bot/linking.py)."""
     return get_services().person_id(tracker.get_latest_input_channel(), tracker.sender_id)
+
+
+def identity_of(tracker: Tracker) -> str:
+    """The pseudonym of this screen alone (its channel and sender id), for linking it."""
+    return get_services().identity_id(tracker.get_latest_input_channel(), tracker.sender_id)
 
 
 def style_of(tracker: Tracker, profile: Profile) -> Style:

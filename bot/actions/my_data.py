@@ -8,7 +8,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import AllSlotsReset, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.common import person_of, reply_language, say
+from bot.actions.common import identity_of, person_of, reply_language, say
+from bot.actions.linking import screens_label
 from bot.i18n import t
 from bot.insights.database import StoreUnavailable
 from bot.insights.records import Consent, Purpose
@@ -41,17 +42,23 @@ def consent_state(purpose: Purpose, stored: Sequence[Consent], said: Optional[st
 def forget_person(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
     """Deletes every stored record about the person and clears the conversation's slots.
 
-    With the database down the deletion is queued (and the person's queued records dropped
-    at once); the person is told it will complete, not that it is done.
+    Said on any of a person's linked screens, it deletes the person, unlinks every screen and
+    deletes the other screens' conversations too (bot/linking.py). With the database down
+    the deletion is queued (and the person's queued records dropped at once); the person is
+    told it will complete, not that it is done.
     """
     try:
-        deleted = get_services().insights.forget(person_of(tracker), actor="citizen")
+        erased = get_services().linking.forget(identity_of(tracker), actor="citizen")
     except StoreUnavailable as error:
         say(dispatcher, tracker, "delete_queued" if error.spooled else "data_unavailable")
         if not error.spooled:
             return []
     else:
-        say(dispatcher, tracker, "data_deleted", count=deleted)
+        if erased.other_screens:
+            say(dispatcher, tracker, "data_deleted_linked_pending" if erased.conversations_pending
+                else "data_deleted_linked", count=erased.records, screens=erased.other_screens)
+        else:
+            say(dispatcher, tracker, "data_deleted", count=erased.records)
     # forget_requested tells the tracker store (bot/privacy/tracker_store.py) to erase the
     # conversation up to here; the language set after it survives, for the reply.
     return [AllSlotsReset(), SlotSet("forget_requested", True), SlotSet("language", reply_language(tracker))]
@@ -89,6 +96,9 @@ class ActionShowMyData(Action):
             consent_followup=consent(Purpose.FOLLOWUP),
             record_count=summary.total_records,
         )
+        if summary.linked_channels:
+            say(dispatcher, tracker, "show_linked_screens", count=len(summary.linked_channels),
+                screens=screens_label(summary.linked_channels, language))
         return []
 
 

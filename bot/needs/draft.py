@@ -7,7 +7,7 @@ the hand-off summary for staff.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
 from bot.taxonomy import AUDIENCES, CITIES, SERVICE_AREAS, TAIPEI_DISTRICTS, label
 
@@ -71,6 +71,53 @@ class NeedDraft:
     def summary(self, language: str) -> str:
         """"我整理一下您的需求：…" — one short paragraph with only what is known."""
         return _summary_en(self) if language == "en" else _summary_zh(self)
+
+
+# The slots that hold a need while it is drawn out (domain.yml), and those the form asks for.
+DRAFT_SLOTS = ("need_text", "need_category", "need_category_confirmed", "beneficiary", "need_area",
+               "need_urgency", "need_contact", "target_group")
+FORM_SLOTS = ("need_category_confirmed", "beneficiary", "need_area", "need_urgency", "need_contact")
+
+
+def open_draft(slots: Mapping[str, Any]) -> Optional[Dict[str, Any]]:
+    """The need being drawn out (described, not confirmed yet) as slot values, to carry to
+    another of the person's screens; None when there is none."""
+    if not slots.get("need_text") or slots.get("need_id"):
+        return None
+    return {name: slots[name] for name in DRAFT_SLOTS if slots.get(name) is not None}
+
+
+def _known_area(area: Any) -> bool:
+    if area == "unspecified" or area in CITIES:
+        return True
+    city, _, district = str(area).partition("/")
+    return city == "taipei" and district in TAIPEI_DISTRICTS
+
+
+def draft_slots(snapshot: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
+    """Slot values from a carried-over draft: known slots with valid values only (it comes
+    back from storage), and nothing at all without the person's words."""
+    if not snapshot or not isinstance(snapshot.get("need_text"), str) or not snapshot["need_text"]:
+        return {}
+    allowed: Dict[str, Callable[[Any], bool]] = {
+        "need_text": lambda value: isinstance(value, str),
+        "need_category": lambda value: value in SERVICE_AREAS,
+        "need_category_confirmed": lambda value: value is True,
+        "need_area": _known_area,
+        "target_group": lambda value: value in AUDIENCES,
+        "beneficiary": lambda value: value in ("self", "family"),
+        "need_urgency": lambda value: value in URGENCY,
+        "need_contact": lambda value: value in CONTACT,
+    }
+    slots = {name: snapshot[name] for name in DRAFT_SLOTS if name in snapshot and allowed[name](snapshot[name])}
+    if "need_category" not in slots:  # nothing confirmed without a category
+        slots.pop("need_category_confirmed", None)
+    return slots
+
+
+def form_complete(slots: Mapping[str, Any]) -> bool:
+    """Whether the needs form has nothing left to ask."""
+    return all(slots.get(name) is not None for name in FORM_SLOTS)
 
 
 def _summary_zh(draft: NeedDraft) -> str:

@@ -123,6 +123,24 @@ def test_command_parsing() -> None:
     assert user_text("垃圾車幾點來") == "垃圾車幾點來"
 
 
+async def test_link_with_a_code_carries_the_code_to_the_dialogue(telegram: Telegram) -> None:
+    await telegram.post(update("telegram_message", text="/link 483920"))
+    await telegram.post(update("telegram_message", update_id=10001, text="/link"))
+    await telegram.settle()
+    texts = [m.text for m in telegram.dialogue.received]
+    assert texts == ['/link_account{"link_code": "483920"}', "/link_account"]
+    assert telegram.dialogue.received[0].input_channel == "telegram"
+
+
+def test_link_command_parsing() -> None:
+    assert user_text("/link@coserve_bot 483920") == '/link_account{"link_code": "483920"}'
+    assert user_text("/link 483 920") == '/link_account{"link_code": "483 920"}', "the action reads the digits"
+    assert user_text("/link 12345") == '/link_account{"link_code": "12345"}', "a wrong length is pointed out"
+    assert user_text("/link please") == "/link_account"
+    assert user_text('/link 1"}{"x": "y') == "/link_account", "nothing but digits reaches the payload"
+    assert user_text("/unlink") == "/unlink_account"
+
+
 async def test_text_in_a_group_is_per_person_and_answered_in_the_group(telegram: Telegram) -> None:
     body = update("telegram_message", text="垃圾車幾點來")
     body["message"]["chat"] = {"id": -100123, "type": "supergroup", "title": "里民群組"}

@@ -63,6 +63,8 @@ def action_server(e2e_data: Path) -> Iterator[str]:
         "COSERVE_PSEUDONYM_KEY": "e2e-test-key",
         "COSERVE_DATABASE_URL": f"sqlite:///{data / 'coserve.db'}",
         "COSERVE_DATA_DIR": str(data),
+        # "delete my data" on a linked screen erases the other screens' conversations here
+        "COSERVE_LINKING_TRACKER_STORE": f"sqlite:///{data / 'trackers.db'}",
     }
     log = open(data / "actions.log", "w")
     process = subprocess.Popen(

@@ -44,3 +44,22 @@ def test_slots_become_a_draft() -> None:
         {"need_text": "t", "need_category": "tax", "need_area": "taipei", "beneficiary": "self"}
     )
     assert (draft.text, draft.category, draft.area, draft.beneficiary) == ("t", "tax", "taipei", "self")
+
+
+def test_an_open_draft_travels_and_comes_back_checked() -> None:
+    from bot.needs.draft import draft_slots, form_complete, open_draft
+
+    slots = {"need_text": "我爸爸需要長照", "need_category": "elderly_care", "need_category_confirmed": True,
+             "beneficiary": "family", "need_area": "taipei/daan", "need_urgency": None, "need_id": None,
+             "language": "zh-TW"}
+    draft = open_draft(slots)
+    assert draft == {"need_text": "我爸爸需要長照", "need_category": "elderly_care", "need_category_confirmed": True,
+                     "beneficiary": "family", "need_area": "taipei/daan"}
+    assert open_draft({**slots, "need_id": "12"}) is None, "a confirmed need is not open"
+    assert open_draft({"need_text": None}) is None
+    assert draft_slots(draft) == draft and not form_complete(draft)
+    assert form_complete({**draft, "need_urgency": "urgent", "need_contact": "chat"})
+    tampered = {**draft, "need_category": "weather", "need_area": "mars/x", "beneficiary": "cat",
+                "need_contact": "chat", "requested_slot": "x"}
+    assert draft_slots(tampered) == {"need_text": "我爸爸需要長照", "need_contact": "chat"}
+    assert draft_slots({"need_category": "elderly_care"}) == {}, "nothing without the person's words"
