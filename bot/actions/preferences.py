@@ -26,9 +26,9 @@ class ActionSetPreference(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         services, person = get_services(), person_of(tracker)
-        chosen = {key: next(tracker.get_latest_entity_values(key), None) for key in SETTABLE}
+        found = {key: next(tracker.get_latest_entity_values(key), None) for key in SETTABLE}
+        chosen: Dict[str, str] = {key: str(value) for key, value in found.items() if value}
         topic = next(tracker.get_latest_entity_values("service_area"), None)
-        chosen = {k: v for k, v in chosen.items() if v}
         if not chosen and not topic:
             say(dispatcher, tracker, "preference_unclear")
             return []
