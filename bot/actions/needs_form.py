@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.common import say
+from bot.needs.draft import CONTACT, URGENCY
 from bot.services import get_services
 from bot.taxonomy import SERVICE_AREAS, TAIPEI_DISTRICTS, label
 
@@ -72,10 +73,17 @@ class ValidateNeedForm(FormValidationAction):
             return {"need_area": "unspecified"}  # "不方便說" is an answer too
         return {}
 
+    def validate_need_urgency(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """Only a known urgency counts: a word the model half-recognised (e.g. "week" from
+        "he fell last week") must not skip the question."""
+        return {"need_urgency": value if value in URGENCY else None}
+
     def validate_need_contact(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        return {"need_contact": value}
+        return {"need_contact": value if value in CONTACT else None}
 
 
 class ActionAskNeedCategoryConfirmed(Action):

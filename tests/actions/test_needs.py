@@ -89,6 +89,17 @@ def test_area_from_a_district_a_city_or_a_refusal(tracker, domain, services) -> 
     assert form.extract_need_area(CollectingDispatcher(), refusal, domain) == {"need_area": "unspecified"}
 
 
+def test_only_known_urgencies_and_contacts_answer_their_questions(tracker, domain, services) -> None:
+    form = ValidateNeedForm()
+    state = tracker("consented_person_asks_en", intent="describe_need",
+                    text="my elderly father fell last week and needs help during the day")
+    assert form.validate_need_urgency("urgent", CollectingDispatcher(), state, domain) == {"need_urgency": "urgent"}
+    # "week" from "last week" is no urgency: the form must still ask
+    assert form.validate_need_urgency("week", CollectingDispatcher(), state, domain) == {"need_urgency": None}
+    assert form.validate_need_contact("email", CollectingDispatcher(), state, domain) == {"need_contact": "email"}
+    assert form.validate_need_contact("pigeon", CollectingDispatcher(), state, domain) == {"need_contact": None}
+
+
 def test_each_question_has_buttons_in_the_persons_language(tracker, domain, services) -> None:
     dispatcher = CollectingDispatcher()
     ActionAskNeedUrgency().run(dispatcher, tracker("undecided_person_asks_zh", language="en"), domain)
