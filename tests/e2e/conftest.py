@@ -7,15 +7,18 @@ either is missing so that a bare ``pytest`` run still works on a fresh checkout.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Callable, Dict, Iterator, List
 
 import pytest
+import yaml
 
 PROJECT = Path(__file__).resolve().parents[2]
 # COSERVE_E2E_MODEL tries another model (e.g. `rasa train --out /tmp/m`) without replacing this one
@@ -52,12 +55,13 @@ def e2e_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("e2e")
 
 
-@pytest.fixture(scope="session")
-def action_server(e2e_data: Path) -> Iterator[str]:
+@contextlib.contextmanager
+def serve_actions(data: Path, **extra_env: str) -> Iterator[str]:
+    """The action server as a subprocess keeping its data in ``data``; yields its webhook URL.
+    ``extra_env`` adds to its environment, e.g. ``COSERVE_CONFIG`` for other settings."""
     if not MODEL.exists() or not INDEX.exists():
         pytest.skip("needs a trained model and a search index: run `make train index` (make test does)")
     port = free_port()
-    data = e2e_data
     env = {
         **os.environ,
         "COSERVE_PSEUDONYM_KEY": "e2e-test-key",
@@ -66,6 +70,7 @@ def action_server(e2e_data: Path) -> Iterator[str]:
         # "delete my data" on a linked screen erases the other screens' conversations here
         "COSERVE_LINKING_TRACKER_STORE": f"sqlite:///{data / 'trackers.db'}",
     }
+    env.update(extra_env)
     log = open(data / "actions.log", "w")
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.action_server", "--port", str(port)],
@@ -81,11 +86,45 @@ def action_server(e2e_data: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def agent(action_server: str):
+def action_server(e2e_data: Path) -> Iterator[str]:
+    with serve_actions(e2e_data) as url:
+        yield url
+
+
+def load_agent(action_server: str) -> Any:
+    """The trained model, in this process, calling the action server at ``action_server``."""
     from rasa.core.agent import Agent
     from rasa.utils.endpoints import EndpointConfig
 
     return Agent.load(str(MODEL), action_endpoint=EndpointConfig(url=action_server))
+
+
+@pytest.fixture(scope="session")
+def agent(action_server: str):
+    return load_agent(action_server)
+
+
+@pytest.fixture(scope="session")
+def agent_with_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Any]]:
+    """``agent_with_settings(handoff={...})``: the trained model with an action server of its
+    own, whose coserve.yml sections are updated with the given values (e.g. office hours).
+    Each distinct setting starts one server, kept to the end of the session."""
+    agents: Dict[str, Any] = {}
+    with contextlib.ExitStack() as servers:
+
+        def make(**sections: Dict[str, Any]) -> Any:
+            key = json.dumps(sections, sort_keys=True, default=str)
+            if key not in agents:
+                data = tmp_path_factory.mktemp("e2e-settings")
+                settings = yaml.safe_load((PROJECT / "coserve.yml").read_text(encoding="utf-8"))
+                for name, values in sections.items():
+                    settings[name] = {**settings.get(name, {}), **values}
+                config = data / "coserve.yml"
+                config.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
+                agents[key] = load_agent(servers.enter_context(serve_actions(data, COSERVE_CONFIG=str(config))))
+            return agents[key]
+
+        yield make
 
 
 class Conversation:
@@ -108,3 +147,15 @@ class Conversation:
 @pytest.fixture
 def conversation(agent: Any, request: pytest.FixtureRequest) -> Conversation:
     return Conversation(agent, f"e2e-{request.node.name}-{time.monotonic_ns()}")
+
+
+@pytest.fixture
+def conversation_with_settings(agent_with_settings: Callable[..., Any],
+                               request: pytest.FixtureRequest) -> Callable[..., Conversation]:
+    """``conversation_with_settings(handoff={...})``: a new person talking to an assistant
+    whose action server has those settings (see ``agent_with_settings``)."""
+
+    def start(**sections: Dict[str, Any]) -> Conversation:
+        return Conversation(agent_with_settings(**sections), f"e2e-{request.node.name}-{time.monotonic_ns()}")
+
+    return start

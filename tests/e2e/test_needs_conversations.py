@@ -1,5 +1,10 @@
 """The needs dialogue and the four faces of customization, through the trained model."""
 
+import datetime as dt
+import re
+from typing import Any, Dict
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from bot.i18n import t
@@ -81,3 +86,131 @@ def test_en_preferences_personalisation_off_and_why(conversation) -> None:
 def test_zh_handoff(conversation) -> None:
     replies = conversation.texts("我要找真人")
     assert replies and replies[0].startswith("已經幫您轉給市府專人（案件編號 #")
+
+
+ANSWERS_EN = {  # as ANSWERS_ZH; no answer for the district: the first message gives it
+    "It sounds like a need about": "yes, that's right",
+    "Is this for yourself": "it's for my father",
+    "How urgent is this": "quite urgent, he's alone all day",
+    "If the city has news for you": "just reply here in the chat",
+}
+NEED_EN = "I live in Beitou and my elderly father fell last week, he needs someone to look after him during the day"
+
+
+def test_en_complete_form_in_at_most_six_turns_when_area_and_group_are_given(conversation) -> None:
+    conversation.say("/consent_give")
+    replies = conversation.texts(NEED_EN)
+    summary, answered = answer_until_summary(conversation, replies, ANSWERS_EN, "Let me sum up your need")
+    assert (conversation.slot("need_area"), conversation.slot("target_group")) == ("taipei/beitou", "elderly")
+    assert conversation.slot("need_urgency") == "urgent"  # asked: "last week" is no urgency
+    assert "Beitou" in summary and "it is urgent" in summary and "(older people)" in summary
+    assert 1 + answered <= 6  # the form completes (summary shown) within six turns
+    conversation.say("yes")
+    assert conversation.slot("need_id").isdigit()  # recorded, with consent
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "search: this English need scores 0.862 (fused), under the 0.89 'no good answer' line that "
+    "was calibrated on questions, so it gets need_no_match; only 25 of the 66 English "
+    "describe_need examples clear the line (zh-TW 44 of 66). The threshold is bot/search's call."))
+def test_en_confirmed_need_gets_service_cards_and_the_fit_question(conversation) -> None:
+    conversation.say("/consent_give")
+    answer_until_summary(conversation, conversation.texts(NEED_EN), ANSWERS_EN, "Let me sum up your need")
+    final = conversation.say("yes")
+    assert any(m.get("custom", {}).get("cards") for m in final)
+    assert t("ask_fit", "en") in texts(final)
+    assert texts(conversation.say('/rate_fit{"fit":"fits"}')) == [
+        t("fit_thanks", "en"), t("ask_followup", "en", area="Elderly and long-term care")]
+
+
+def test_zh_correction_mid_form_changes_who_it_is_for_and_the_district(conversation) -> None:
+    replies = conversation.texts("我膝蓋開刀後走路不方便，想找人白天來家裡幫忙")
+    assert any(r.startswith("聽起來是") for r in replies)
+    assert any(r.startswith("這是您自己") for r in conversation.texts("對"))
+    assert any(r.startswith("請問住在哪一區") for r in conversation.texts("我自己要用的"))
+    assert conversation.slot("beneficiary") == "self"
+    replies = conversation.texts("不是，是我媽媽要用的")  # a correction, not an answer to the question
+    assert conversation.slot("beneficiary") == "family"
+    assert any(r.startswith("請問住在哪一區") for r in replies)  # the form goes on where it was
+    assert any(r.startswith("這件事有多急") for r in conversation.texts("她住萬華區"))
+    assert conversation.slot("need_area") == "taipei/wanhua"
+    replies = conversation.texts("啊不對，她是住在中正區")
+    assert conversation.slot("need_area") == "taipei/zhongzheng"
+    assert any(r.startswith("這件事有多急") for r in replies)
+    assert not any(r.startswith("我整理一下您的需求") for r in replies)
+    conversation.texts("不急")
+    summary = next(r for r in conversation.texts("在這裡回我就好") if r.startswith("我整理一下您的需求"))
+    assert "您的家人" in summary and "中正區" in summary and "萬華區" not in summary
+
+
+def test_zh_stopping_halfway_keeps_nothing(conversation) -> None:
+    conversation.say("/consent_give")
+    replies = conversation.texts("我最近失業了，下個月的房租快付不出來")
+    assert replies  # the first question of the form
+    conversation.texts("是我自己")
+    assert conversation.slot("need_text")
+    assert conversation.texts("算了，我改天再說好了") == [t("need_stopped", "zh-TW")]
+    assert conversation.slot("need_text") is None
+    assert conversation.slot("beneficiary") is None
+
+
+def test_en_declined_consent_still_gets_help_but_nothing_is_kept(conversation, e2e_data) -> None:
+    from bot.insights.store import InsightsStore
+    from bot.privacy.pseudonym import pseudonymous_id
+
+    conversation.say("hello")
+    assert conversation.texts("no, I don't want you to keep any of my data") == [t("consent_declined", "en")]
+    conversation.say("we just moved to Taipei with two small kids and I need to find daycare")
+    for answer in ("yes", "for me", "we're in Xinyi", "no rush", "no need to contact me"):
+        replies = conversation.texts(answer)
+        if any(r.startswith("Let me sum up your need") for r in replies):
+            break
+    final = conversation.say("yes")
+    assert any(m.get("custom", {}).get("cards") for m in final)
+    assert conversation.slot("need_id") == "unrecorded"
+    with InsightsStore(f"sqlite:///{e2e_data / 'coserve.db'}",
+                       spool_path=e2e_data / "spool" / "insights.jsonl") as store:
+        summary = store.summary(pseudonymous_id("e2e-test-key", "rest", conversation.sender))
+    assert (summary.consents, summary.total_records, summary.preferences) == ([], 0, {})
+
+
+def test_zh_preferences_personalisation_off_and_why(conversation) -> None:
+    assert conversation.texts("回答簡短一點就好") == [t("preference_this_conversation", "zh-TW")]
+    assert conversation.slot("answer_length") == "brief"
+    conversation.say("我媽媽想申請長照服務，要怎麼辦？")
+    why = conversation.texts("為什麼推薦這個？")
+    assert why and why[0].startswith("我推薦「")
+    assert conversation.texts("不要根據我的資料推薦東西") == [t("personalisation_off", "zh-TW")]
+    assert "我沒有使用您的個人資料來排序" in conversation.texts("那為什麼推薦這個？")[0]
+
+
+TAIPEI = ZoneInfo("Asia/Taipei")
+
+
+def office_days(today: dt.date, open_now: bool) -> Dict[str, Any]:
+    """Office hours that are open all of today and tomorrow, or closed on both (opening the
+    day after tomorrow at 08:30): the same answer even if the test runs past midnight."""
+    soon = {today.weekday(), (today.weekday() + 1) % 7}
+    if open_now:
+        return {"office_days": sorted(soon), "opens": "00:00", "closes": "23:59:59"}
+    return {"office_days": sorted(set(range(7)) - soon), "opens": "08:30", "closes": "17:30"}
+
+
+@pytest.mark.parametrize("language, message", [("en", "I'd like to talk to a human about this, please"),
+                                               ("zh-TW", "可以幫我轉給真人嗎")])
+@pytest.mark.parametrize("open_now", [True, False], ids=["office-hours", "after-hours"])
+def test_handoff_says_honestly_when_staff_will_answer(conversation_with_settings, language, message,
+                                                      open_now) -> None:
+    today = dt.datetime.now(TAIPEI).date()
+    conversation = conversation_with_settings(handoff=office_days(today, open_now))
+    (reply,) = conversation.texts(message)
+    reference = re.search(r"#\d+", reply)
+    assert reference, reply
+    if open_now:
+        assert reply == t("handoff_office_hours", language, reference=reference.group(), hours=4)
+    else:
+        opening = today + dt.timedelta(days=2)
+        weekday = opening.weekday()
+        when = (f"{['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'][weekday]} {opening:%d %b} 08:30"
+                if language == "en" else f"{opening.month}/{opening.day}（週{'一二三四五六日'[weekday]}）08:30")
+        assert reply == t("handoff_after_hours", language, reference=reference.group(), when=when)
