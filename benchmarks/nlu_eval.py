@@ -1,6 +1,8 @@
 """NLU benchmark: stratified k-fold cross-validation, weighted F1 per language, per pipeline.
 
-    .venv/bin/python benchmarks/nlu_eval.py [--folds 5] [--pipelines benchmarks/pipelines/sparse.yml config.yml]
+    .venv/bin/python benchmarks/nlu_eval.py [--folds 5] [--pipelines PIPELINE.yml ...]
+
+By default: A benchmarks/pipelines/sparse.yml, B benchmarks/pipelines/dense.yml, C config.yml.
 
 Examples come from data/nlu/zh-TW and data/nlu/en (language = folder); synonyms and lookup
 tables are shared. Each fold trains an NLU-only model on the other folds of BOTH languages
@@ -117,7 +119,11 @@ def evaluate(config: Path, k: int) -> Dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--pipelines", nargs="+", default=["benchmarks/pipelines/sparse.yml", "config.yml"])
+    parser.add_argument(
+        "--pipelines",
+        nargs="+",
+        default=["benchmarks/pipelines/sparse.yml", "benchmarks/pipelines/dense.yml", "config.yml"],
+    )
     args = parser.parse_args()
     out = ROOT / "benchmarks/results/nlu_eval.json"
     # Pipelines not run this time keep their earlier results (each entry says when and on what).

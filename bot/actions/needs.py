@@ -18,6 +18,7 @@ from bot.actions.followup import offer_followup
 from bot.actions.needs_form import area_from, domain_choices
 from bot.i18n import t
 from bot.needs.draft import NeedDraft, split_area
+from bot.needs.matching import match_need
 from bot.profiles.ranking import boost_for
 from bot.render.cards import card_for
 from bot.render.response import Response
@@ -112,8 +113,8 @@ def confirm_need(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dic
     language, person = reply_language(tracker), person_of(tracker)
     draft = NeedDraft.from_slots(tracker.slots)
     profile = services.profiles.load(person)
-    result = services.search.search(draft.text, boost=boost_for(profile))
-    matched = [m.entry.id for m in result.matches] if result.answered else []
+    matches = match_need(services.search, draft, boost_for(profile))
+    matched = [m.entry.id for m in matches]
     need_id = None
     if has_consent(tracker) and draft.category:
         city, district = split_area(draft.area)
@@ -128,7 +129,7 @@ def confirm_need(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dic
         say(dispatcher, tracker, "need_no_match", buttons=[("talk_to_person", "/request_human")])
         offer_followup(dispatcher, tracker, draft.category, recorded=need_id is not None)
         return [SlotSet("need_id", str(need_id) if need_id else "unrecorded")]
-    cards = [card_for(m.entry, language) for m in result.matches]
+    cards = [card_for(m.entry, language) for m in matches]
     response = Response(t("need_matches", language), cards=cards, style=style_of(tracker, profile))
     dispatcher.utter_message(**response.to_rasa_message())
     say(dispatcher, tracker, "ask_fit", question=ASK_FIT, buttons=FIT_BUTTONS)

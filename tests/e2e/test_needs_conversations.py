@@ -109,10 +109,6 @@ def test_en_complete_form_in_at_most_six_turns_when_area_and_group_are_given(con
     assert conversation.slot("need_id").isdigit()  # recorded, with consent
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "search: this English need scores 0.862 (fused), under the 0.89 'no good answer' line that "
-    "was calibrated on questions, so it gets need_no_match; only 25 of the 66 English "
-    "describe_need examples clear the line (zh-TW 44 of 66). The threshold is bot/search's call."))
 def test_en_confirmed_need_gets_service_cards_and_the_fit_question(conversation) -> None:
     conversation.say("/consent_give")
     answer_until_summary(conversation, conversation.texts(NEED_EN), ANSWERS_EN, "Let me sum up your need")
