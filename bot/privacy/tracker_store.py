@@ -124,12 +124,7 @@ def forget_conversations(tracker_store: Union[str, URL, Engine], pseudonym: str,
         if not inspect(engine).has_table("events"):
             return ForgottenConversations(0, 0)
         senders = matching_senders(engine, pseudonym, key)
-        deleted = 0
-        with engine.begin() as connection:
-            for start in range(0, len(senders), 500):
-                chunk = senders[start:start + 500]
-                deleted += connection.execute(delete(events).where(events.c.sender_id.in_(chunk))).rowcount
-        return ForgottenConversations(len(senders), deleted)
+        return ForgottenConversations(len(senders), _delete_events(engine, senders))
     finally:
         if engine is not tracker_store:
             engine.dispose()
@@ -152,15 +147,20 @@ def forget_conversations_of(tracker_store: Union[str, URL, Engine], pseudonyms: 
     try:
         found = conversations_of(engine, pseudonyms, key)
         senders = sorted({sender for found_senders in found.values() for sender in found_senders})
-        deleted = 0
-        with engine.begin() as connection:
-            for start in range(0, len(senders), 500):
-                chunk = senders[start:start + 500]
-                deleted += connection.execute(delete(events).where(events.c.sender_id.in_(chunk))).rowcount
-        return ForgottenConversations(len(senders), deleted)
+        return ForgottenConversations(len(senders), _delete_events(engine, senders))
     finally:
         if engine is not tracker_store:
             engine.dispose()
+
+
+def _delete_events(engine: Engine, senders: Sequence[str]) -> int:
+    """Deletes the events of ``senders`` in one transaction (in chunks the database accepts)."""
+    deleted = 0
+    with engine.begin() as connection:
+        for start in range(0, len(senders), 500):
+            chunk = list(senders[start:start + 500])
+            deleted += connection.execute(delete(events).where(events.c.sender_id.in_(chunk))).rowcount
+    return deleted
 
 
 def tracker_store_url(endpoints: Union[str, Path] = "endpoints.yml") -> Optional[str]:
