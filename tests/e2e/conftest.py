@@ -91,17 +91,27 @@ def action_server(e2e_data: Path) -> Iterator[str]:
         yield url
 
 
-def load_agent(action_server: str) -> Any:
-    """The trained model, in this process, calling the action server at ``action_server``."""
+def load_agent(action_server: str, tracker_store: Any = None, needs_intent: str = "") -> Any:
+    """The trained model, in this process, calling the action server at ``action_server``, with
+    ``tracker_store`` when given; skips the test when the model predates ``needs_intent``."""
     from rasa.core.agent import Agent
     from rasa.utils.endpoints import EndpointConfig
 
-    return Agent.load(str(MODEL), action_endpoint=EndpointConfig(url=action_server))
+    agent = Agent.load(str(MODEL), action_endpoint=EndpointConfig(url=action_server), tracker_store=tracker_store)
+    if needs_intent and needs_intent not in agent.domain.intents:
+        pytest.skip(f"the model predates the intent {needs_intent}: run `make train`")
+    return agent
 
 
 @pytest.fixture(scope="session")
 def agent(action_server: str):
     return load_agent(action_server)
+
+
+@pytest.fixture(scope="session")
+def agent_with_store(action_server: str) -> Callable[..., Any]:
+    """Agents on the shared action server with their own tracker store (see load_agent)."""
+    return lambda tracker_store, needs_intent="": load_agent(action_server, tracker_store, needs_intent)
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import socket
 import uuid
 from pathlib import Path
-from typing import Any, AsyncIterator, Dict, List
+from typing import Any, AsyncIterator, Callable, Dict, List
 
 import pytest
 from aiohttp import web
@@ -24,17 +24,12 @@ NOTE_ZH, NOTE_EN = "大安區新開日間照顧中心，週一至週六 8:00–1
 
 
 @pytest.fixture
-def sql_agent(action_server: str, model_path: Path, tmp_path: Path) -> Any:
+def sql_agent(agent_with_store: Callable[..., Any], tmp_path: Path) -> Any:
     """The trained model with Rasa's SQL tracker store on SQLite, as endpoints.yml has it."""
-    from rasa.core.agent import Agent
     from rasa.core.tracker_store import SQLTrackerStore
-    from rasa.utils.endpoints import EndpointConfig
 
     store = SQLTrackerStore(domain=None, host=f"sqlite:///{tmp_path / 'trackers.db'}")
-    agent = Agent.load(str(model_path), action_endpoint=EndpointConfig(url=action_server), tracker_store=store)
-    if "EXTERNAL_need_addressed" not in agent.domain.intents:
-        pytest.skip("the model predates follow-up: run `make train`")
-    return agent
+    return agent_with_store(store, "EXTERNAL_need_addressed")
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import asyncio
 import re
 import uuid
 from pathlib import Path
-from typing import Any, List
+from typing import Any, Callable, List
 
 import pytest
 from sqlalchemy import create_engine, select
@@ -25,18 +25,12 @@ KEY = "e2e-test-key"  # the action server's COSERVE_PSEUDONYM_KEY
 
 
 @pytest.fixture
-def linking_agent(action_server: str, model_path: Path, e2e_data: Path) -> Any:
+def linking_agent(agent_with_store: Callable[..., Any], e2e_data: Path) -> Any:
     """The trained model with the forgetting SQL tracker store the action server erases in."""
-    from rasa.core.agent import Agent
-    from rasa.utils.endpoints import EndpointConfig
-
     from bot.privacy.tracker_store import ForgettingSQLTrackerStore
 
     store = ForgettingSQLTrackerStore(domain=None, host=f"sqlite:///{e2e_data / 'trackers.db'}")
-    agent = Agent.load(str(model_path), action_endpoint=EndpointConfig(url=action_server), tracker_store=store)
-    if "link_account" not in agent.domain.intents:
-        pytest.skip("the model predates identity linking: run `make train`")
-    return agent
+    return agent_with_store(store, "link_account")
 
 
 class Screen:
