@@ -33,10 +33,14 @@ def need_filters(draft: NeedDraft) -> List[Filters]:
 
 
 def match_need(search: SearchService, draft: NeedDraft, boost: Optional[Boost] = None) -> List[Match]:
-    """The services to show for a confirmed need; empty when nothing fits."""
-    for filters in need_filters(draft):
-        matches = search.search(draft.text, filters=filters, boost=boost).matches
-        if matches:
-            return matches
+    """The services to show for a confirmed need; empty when nothing fits. The need's text is
+    embedded once: the area's ranking is narrowed in memory, broadening until something fits."""
+    steps = need_filters(draft)
+    if steps:
+        ranked = search.search(draft.text, filters=steps[-1], k=len(search.index.entries), boost=boost).matches
+        for filters in steps:
+            narrowed = [m for m in ranked if filters.allows(m.entry)]
+            if narrowed:
+                return narrowed[: search.top_k]
     result = search.search(draft.text, boost=boost)
     return result.matches if result.answered else []
