@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.dml import Insert
 
 from bot.insights import schema as t
+from bot.insights import snapshot
 from bot.insights.records import (
     AuditEntry,
     Consent,
@@ -286,10 +287,10 @@ class Queries:
         }
 
     def table_counts(self, connection: Connection) -> Dict[str, int]:
-        """Rows per table, for ``coserve insights stats``."""
+        """Rows per table, frozen-week snapshot included, for ``coserve insights stats``."""
         return {
             table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
-            for table in t.metadata.sorted_tables
+            for table in [*t.metadata.sorted_tables, *snapshot.metadata.sorted_tables]
         }
 
     def audit_log(self, connection: Connection, subject: Optional[str], limit: int

@@ -119,6 +119,9 @@ def test_freeze_freezes_due_weeks_once_and_audits(store: InsightsStore, clock: C
                        ("cron", 1, "2026-W45", False)]
     with pytest.raises(SystemExit):
         run(store, "freeze", "--after-days", "-1")
+    assert run(store, "stats") == 0
+    stats = dict(line.split() for line in capsys.readouterr().out.splitlines())
+    assert stats["frozen_weeks"] == "2" and stats["frozen_cells"] == "2"
 
 
 def test_an_export_of_a_frozen_week_is_the_same_after_a_forget(store: InsightsStore, clock: Clock,
