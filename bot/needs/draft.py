@@ -58,11 +58,14 @@ class NeedDraft:
 
     @classmethod
     def from_slots(cls, slots: Mapping[str, Any]) -> NeedDraft:
+        """Only a known target group is kept: the slot takes any entity text the model found
+        (e.g. "elderly mother" before synonyms map it), which must not reach a record."""
+        target_group = slots.get("target_group")
         return cls(
             text=slots.get("need_text") or "",
             category=slots.get("need_category"),
             beneficiary=slots.get("beneficiary"),
-            target_group=slots.get("target_group"),
+            target_group=target_group if target_group in AUDIENCES else None,
             area=slots.get("need_area"),
             urgency=slots.get("need_urgency"),
             contact=slots.get("need_contact"),

@@ -46,6 +46,12 @@ def test_slots_become_a_draft() -> None:
     assert (draft.text, draft.category, draft.area, draft.beneficiary) == ("t", "tax", "taipei", "self")
 
 
+def test_an_unknown_target_group_is_left_out_of_the_draft() -> None:
+    assert NeedDraft.from_slots({"need_text": "t", "target_group": "elderly"}).target_group == "elderly"
+    draft = NeedDraft.from_slots({"need_text": "t", "target_group": "elderly mother"})
+    assert draft.target_group is None and "elderly mother" not in draft.summary("en")
+
+
 def test_an_open_draft_travels_and_comes_back_checked() -> None:
     from bot.needs.draft import draft_slots, form_complete, open_draft
 
