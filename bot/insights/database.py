@@ -29,6 +29,8 @@ ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
 ALEMBIC_DIR = PROJECT_ROOT / "alembic"
 CONNECT_TIMEOUT_SECONDS = 3
 UNDEFINED_TABLE = "42P01"
+READ_ONLY_TRANSACTION = "25006"  # e.g. a hot standby
+INSUFFICIENT_PRIVILEGE = "42501"
 
 
 class StoreUnavailable(RuntimeError):
@@ -59,6 +61,15 @@ def is_unavailable(error: BaseException) -> bool:
     if isinstance(error, exc.ProgrammingError):  # PostgreSQL: relation does not exist
         return getattr(error.orig, "pgcode", None) == UNDEFINED_TABLE
     return isinstance(error, unavailable)
+
+
+def is_read_only(error: BaseException) -> bool:
+    """Whether a write failed because this connection may only read: a read-only SQLite file,
+    a PostgreSQL hot standby or read-only transaction, or a role without write grants."""
+    original = getattr(error, "orig", error)
+    if isinstance(original, sqlite3.OperationalError):
+        return "readonly" in str(original).replace("-", "")
+    return getattr(original, "pgcode", None) in (READ_ONLY_TRANSACTION, INSUFFICIENT_PRIVILEGE)
 
 
 def _sqlite_path(url: str) -> Path | None:

@@ -22,6 +22,7 @@ are computed from the records, as before.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -30,6 +31,7 @@ from typing import Any, Dict, List, Optional, Sequence, Set
 from sqlalchemy import func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 from bot.insights import schema as t
 from bot.insights.aggregate import (
@@ -43,12 +45,14 @@ from bot.insights.aggregate import (
     iso_week,
     sort_rows,
 )
+from bot.insights.database import is_read_only
 from bot.insights.queries import Queries
 from bot.insights.snapshot import frozen_cells, frozen_weeks
 
 DEFAULT_AFTER_DAYS = 7
 FREEZE = "insights.freeze"  # the audit action
 Row = Dict[str, Any]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -188,18 +192,34 @@ def read(connection: Connection, period: Period, k: int, tables: Sequence[str]
     return rows
 
 
+def _freeze_if_writable(connection: Connection, weeks: Sequence[date], k: int,
+                        freezing: Freezing) -> None:
+    """Freezes (and audits) the due weeks in a savepoint. A database this process may only
+    read (a standby, a read-only file) still shows its reports: the due weeks are computed
+    from the records, as before freezing, and ``coserve insights freeze`` on the primary
+    freezes them."""
+    try:
+        with connection.begin_nested():
+            written = freeze(connection, weeks, k, freezing)
+            if written:
+                Queries().audit(connection, freezing.actor, FREEZE, None,
+                                audit_detail(k, written, freezing, on_demand=True), freezing.now)
+    except DBAPIError as error:
+        if not is_read_only(error):
+            raise
+        log.warning("insights: read-only database, due weeks not frozen (%s)", type(error.orig).__name__)
+
+
 def published(connection: Connection, period: Period, k: int, tables: Sequence[str] = TABLES,
               freezing: Optional[Freezing] = None) -> Aggregates:
     """The published rows of ``period``: frozen weeks from the snapshot, the others computed
-    from the records. With ``freezing``, the period's due weeks are frozen first (audited)."""
+    from the records. With ``freezing``, the period's due weeks are frozen first (audited)
+    where the database can be written."""
     if period.empty:
         return assemble(period, k, {name: [] for name in tables})
     weeks = period.weeks()
     if freezing is not None:
-        written = freeze(connection, weeks, k, freezing)
-        if written:
-            Queries().audit(connection, freezing.actor, FREEZE, None,
-                            audit_detail(k, written, freezing, on_demand=True), freezing.now)
+        _freeze_if_writable(connection, weeks, k, freezing)
     done = frozen(connection, k, weeks[0], weeks[-1])
     rows = read(connection, period, k, tables) if done else {name: [] for name in tables}
     for run in runs([week for week in weeks if week not in done]):

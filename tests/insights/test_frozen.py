@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 from itertools import combinations
+from pathlib import Path
 from typing import Any, Callable, Dict, List
 
 import pytest
 from sqlalchemy import insert
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
 from bot.insights import frozen
@@ -123,6 +125,31 @@ def test_weeks_not_yet_frozen_still_change(store: InsightsStore, clock: Clock) -
     assert week_rows(after, WEEK) == week_rows(before, WEEK)
     assert [row["people"] for row in week_rows(after, NEXT)["needs"]] == [5]
     assert [row["people"] for row in week_rows(before, NEXT)["needs"]] == [6]
+
+
+def read_only_url(store: InsightsStore) -> str:
+    """The same database through a connection that may only read: a read-only SQLite file
+    handle, or PostgreSQL sessions that are read-only as on a hot standby."""
+    url = make_url(str(store.db.url))
+    if url.get_backend_name() == "sqlite":
+        return f"sqlite:///file:{url.database}?mode=ro&uri=true"
+    return url.update_query_dict({"options": "-c default_transaction_read_only=on"}
+                                 ).render_as_string(hide_password=False)
+
+
+def test_a_read_only_database_shows_due_weeks_computed_live(store: InsightsStore, clock: Clock,
+                                                            tmp_path: Path) -> None:
+    seed(store, clock)
+    reader = InsightsStore(read_only_url(store), spool_path=tmp_path / "reader.jsonl", clock=clock)
+    try:
+        seen = shown(reader, when())  # WEEK is due, but this connection cannot freeze it
+        assert seen.frozen == [] and week_rows(seen, WEEK) == week_rows(live(store), WEEK)
+        assert all(week_rows(seen, WEEK).values())
+    finally:
+        reader.close()
+    assert rows(store, frozen_weeks) == [] and rows(store, frozen_cells) == []
+    assert [e for e in store.audit_log() if e.action == frozen.FREEZE] == []
+    assert shown(store, when()).frozen == [WEEK], "the writable store still freezes it"
 
 
 def test_a_week_is_due_only_after_the_grace_period(store: InsightsStore, clock: Clock) -> None:
