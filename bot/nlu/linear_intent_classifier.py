@@ -4,7 +4,7 @@ With a few dozen examples per intent, a multinomial logistic regression over TF-
 n-grams (from the pipeline's Traditional-Chinese tokenizer), TF-IDF character n-grams and
 the dense sentence vectors of the pipeline (multilingual e5 and USE) generalises better
 than DIET trained on the same features: 5-fold cross-validation in docs/nlu-pipelines.md.
-DIET stays in the pipeline for entities only. Probabilities come from the model itself, so
+A CRF (CRFEntityExtractor) finds the entities. Probabilities come from the model itself, so
 the FallbackClassifier's threshold keeps its meaning ("the model is not sure").
 """
 

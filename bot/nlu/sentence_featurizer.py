@@ -1,4 +1,4 @@
-"""A dense sentence feature from the project's own embedder, for DIET.
+"""A dense sentence feature from the project's own embedder, for the intent classifier.
 
 Adds one sentence-level vector per message (no per-token vectors), made by the same
 embedder interface search uses (``bot.search.embeddings``), so the NLU can lean on a
