@@ -18,6 +18,7 @@ Loading refuses an index made by another model or in another format, saying how 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import faiss
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from bot.search.embeddings import Embedder
 from bot.search.kb import KBEntry
@@ -38,6 +40,14 @@ READABLE_FORMATS = (1, 2)
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 96
+
+
+@functools.cache
+def _blas() -> ThreadpoolController:
+    """One query's matrix-vector product runs on one BLAS thread. With more, OpenBLAS's
+    workers spin after each product and take the cores the query embedder's OpenMP threads
+    need next: on 2 cores that tripled the search p95 (107 → 38 ms, docs/search.md)."""
+    return ThreadpoolController()
 EMBED_BATCH = 64
 FILES = (
     "manifest.json",
@@ -199,7 +209,9 @@ class SearchIndex:
     def dense_scores(self, query: np.ndarray, k_entries: int) -> Tuple[np.ndarray, Optional[float]]:
         """Best-passage cosine per entry (in ``order``); NaN where HNSW did not reach, plus its floor."""
         if self.manifest.index_type != "hnsw":
-            return entry_max(self.vectors @ query.astype(np.float32), self.starts), None
+            with _blas().limit(limits=1, user_api="blas"):
+                passage_scores = self.vectors @ query.astype(np.float32)
+            return entry_max(passage_scores, self.starts), None
         total = self.index.ntotal
         wanted = min(total, max(k_entries * 8, 64))
         scores, rows = self.index.search(query.reshape(1, -1).astype(np.float32), wanted)
