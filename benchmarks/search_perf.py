@@ -206,6 +206,7 @@ def part_hnsw(entries: int, passages_per_entry: int) -> Dict:
         / len({r // passages_per_entry for r in exact[j]})
         for j in range(50)
     ]
+    print("hnsw: built; measuring query latency", file=sys.stderr, flush=True)
     return {
         "entries": entries,
         "rows": rows,
