@@ -156,11 +156,11 @@ def test_en_declined_consent_still_gets_help_but_nothing_is_kept(conversation, e
 
     conversation.say("hello")
     assert conversation.texts("no, I don't want you to keep any of my data") == [t("consent_declined", "en")]
-    conversation.say("we just moved to Taipei with two small kids and I need to find daycare")
-    for answer in ("yes", "for me", "we're in Xinyi", "no rush", "no need to contact me"):
-        replies = conversation.texts(answer)
-        if any(r.startswith("Let me sum up your need") for r in replies):
-            break
+    replies = conversation.texts("we just moved to Taipei with two small kids and I need to find daycare")
+    answers = {"It sounds like a need about": "yes", "Is this for yourself": "for me",
+               "Which district": "we're in Xinyi", "How urgent is this": "no rush",
+               "If the city has news for you": "no need to contact me"}
+    answer_until_summary(conversation, replies, answers, "Let me sum up your need")
     final = conversation.say("yes")
     assert any(m.get("custom", {}).get("cards") for m in final)
     assert conversation.slot("need_id") == "unrecorded"
