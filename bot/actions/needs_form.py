@@ -6,14 +6,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Collection, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.common import say
-from bot.needs.draft import CONTACT, URGENCY
+from bot.needs.draft import BENEFICIARY, CONTACT, URGENCY
+from bot.nlu.closed_answers import read_closed_answer
 from bot.services import get_services
 from bot.taxonomy import SERVICE_AREAS, TAIPEI_DISTRICTS, label
 
@@ -72,6 +73,29 @@ class ValidateNeedForm(FormValidationAction):
         if self._requested(tracker) == "need_area" and tracker.get_intent_of_latest_message() == "deny":
             return {"need_area": "unspecified"}  # "不方便說" is an answer too
         return {}
+
+    def _closed_answer(self, tracker: Tracker, slot: str, allowed: Collection[str]) -> Dict[Text, Any]:
+        """A typed reply to this slot's own question, read against its known answers when the
+        entity extractor found none ("for me", 「這裡回就好」): bot.nlu.closed_answers."""
+        if self._requested(tracker) != slot or tracker.get_slot(slot) is not None:
+            return {}
+        value = read_closed_answer(tracker.latest_message.get("text") or "", allowed)
+        return {slot: value} if value else {}
+
+    def extract_beneficiary(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        return self._closed_answer(tracker, "beneficiary", BENEFICIARY)
+
+    def extract_need_urgency(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        return self._closed_answer(tracker, "need_urgency", URGENCY)
+
+    def extract_need_contact(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        return self._closed_answer(tracker, "need_contact", CONTACT)
 
     def validate_need_urgency(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -11,6 +11,7 @@ from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
 from bot.taxonomy import AUDIENCES, CITIES, SERVICE_AREAS, TAIPEI_DISTRICTS, label
 
+BENEFICIARY = ("self", "family")
 URGENCY = {
     "urgent": {"zh-TW": "情況很急", "en": "it is urgent"},
     "soon": {"zh-TW": "希望幾週內處理", "en": "it is needed within a few weeks"},
@@ -108,7 +109,7 @@ def draft_slots(snapshot: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
         "need_category_confirmed": lambda value: value is True,
         "need_area": _known_area,
         "target_group": lambda value: value in AUDIENCES,
-        "beneficiary": lambda value: value in ("self", "family"),
+        "beneficiary": lambda value: value in BENEFICIARY,
         "need_urgency": lambda value: value in URGENCY,
         "need_contact": lambda value: value in CONTACT,
     }

@@ -176,3 +176,27 @@ def test_fit_ratings_are_stored_and_a_poor_fit_asks_why(tracker, domain, service
     ActionRateFit().run(dispatcher, reason, domain)
     assert services.insights.needs(person)[0].fit_reason == "too_far"
     assert dispatcher.messages[0]["text"] == t("fit_noted", "zh-TW")
+
+
+def test_a_short_typed_answer_fills_the_question_asked(tracker, domain, services) -> None:
+    """"for me" carries no entity the extractor is sure of; the form reads it as the answer."""
+    form = ValidateNeedForm()
+    asked = tracker("consented_person_asks_en", intent="inform", text="it's for me", entities=[],
+                    requested_slot="beneficiary", beneficiary=None)
+    assert form.extract_beneficiary(CollectingDispatcher(), asked, domain) == {"beneficiary": "self"}
+    contact = tracker("consented_person_asks_en", intent="inform", text="just reply here in the chat", entities=[],
+                      requested_slot="need_contact", need_contact=None)
+    assert form.extract_need_contact(CollectingDispatcher(), contact, domain) == {"need_contact": "chat"}
+    urgency = tracker("undecided_person_asks_zh", intent="inform", text="沒有很急", entities=[],
+                      requested_slot="need_urgency", need_urgency=None)
+    assert form.extract_need_urgency(CollectingDispatcher(), urgency, domain) == {"need_urgency": "not_urgent"}
+
+
+def test_a_reply_is_only_read_for_the_question_asked(tracker, domain, services) -> None:
+    form = ValidateNeedForm()
+    other_question = tracker("consented_person_asks_en", intent="inform", text="it's for me", entities=[],
+                             requested_slot="need_area", beneficiary=None)
+    assert form.extract_beneficiary(CollectingDispatcher(), other_question, domain) == {}
+    already_filled = tracker("consented_person_asks_en", intent="inform", text="for me", entities=[],
+                             requested_slot="beneficiary", beneficiary="family")
+    assert form.extract_beneficiary(CollectingDispatcher(), already_filled, domain) == {}
