@@ -40,7 +40,7 @@ def surface_forms(path: Path = SYNONYMS_FILE) -> Dict[str, str]:
     return forms
 
 
-def _pattern(form: str) -> "re.Pattern[str]":
+def _pattern(form: str) -> re.Pattern[str]:
     """Chinese forms match anywhere (no spaces between words); others as whole words."""
     escaped = re.escape(form)
     return re.compile(escaped if _CJK.search(form) else rf"(?<!\w){escaped}(?!\w)")
