@@ -61,6 +61,10 @@ STRINGS: Dict[str, Dict[str, str]] = {
         ZH_TW: "抱歉，我不太確定您的意思。可以換個說法，或告訴我您想辦理什麼服務嗎？",
         EN: "Sorry, I'm not sure what you mean. Could you say it another way, or tell me which service you're looking for?",
     },
+    "form_answer_unclear": {
+        ZH_TW: "抱歉，這個回答我沒有看懂，我再問一次。",
+        EN: "Sorry, I didn't catch that answer, so let me ask again.",
+    },
     "empty_message": {
         ZH_TW: "我沒有收到文字內容。請直接輸入您的問題，例如「垃圾車幾點來」。",
         EN: "I didn't get any text. Please type your question, for example \"when does the garbage truck come\".",

@@ -5,7 +5,7 @@ need lives in the domain services of ``bot`` (search, insights, privacy, renderi
 """
 
 from bot.actions.consent import ActionOfferConsent, ActionRecordConsent, ActionWithdrawConsent
-from bot.actions.fallback import ActionClarify
+from bot.actions.fallback import ActionClarify, ActionCoreFallback
 from bot.actions.feedback import ActionRecordFeedback
 from bot.actions.fit import ActionRateFit
 from bot.actions.followup import ActionNotifyAddressed
@@ -20,6 +20,7 @@ from bot.actions.needs_form import (
     ActionAskNeedCategoryConfirmed,
     ActionAskNeedContact,
     ActionAskNeedUrgency,
+    ActionFormAnswerUnclear,
     ValidateNeedForm,
 )
 from bot.actions.preferences import (
@@ -39,6 +40,7 @@ __all__ = [
     "ActionAskNeedCategoryConfirmed",
     "ActionAskNeedContact",
     "ActionAskNeedUrgency",
+    "ActionFormAnswerUnclear",
     "ActionExplain",
     "ActionLinkAccount",
     "ActionNotifyAddressed",
@@ -54,6 +56,7 @@ __all__ = [
     "ValidateNeedForm",
     "ActionChangeLanguage",
     "ActionClarify",
+    "ActionCoreFallback",
     "ActionDeleteMyData",
     "ActionOfferConsent",
     "ActionRecordConsent",

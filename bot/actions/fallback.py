@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.common import say
@@ -22,10 +22,17 @@ MESSAGE_FOR = {
 REPHRASE_BUTTONS = [("button_help", "/help"), ("talk_to_person", "/request_human")]
 
 
+ACTION_LISTEN = "action_listen"
 STUCK_AFTER = 2  # unclear messages in a row before a person takes over
 # Only messages we could read but not understand count; empty, huge or foreign-script input
 # gets its own advice instead.
 COUNTS_AS_UNCLEAR = {InputKind.TEXT, InputKind.NO_WORDS}
+
+
+def unclear_in_a_row(tracker: Tracker) -> int:
+    """Unclear messages in a row, counting this one if it is readable text we did not understand."""
+    kind = classify_input(tracker.latest_message.get("text"))
+    return int(tracker.get_slot("failed_attempts") or 0) + (kind in COUNTS_AS_UNCLEAR)
 
 
 class ActionClarify(Action):
@@ -38,10 +45,24 @@ class ActionClarify(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        kind = classify_input(tracker.latest_message.get("text"))
-        failed = int(tracker.get_slot("failed_attempts") or 0) + (kind in COUNTS_AS_UNCLEAR)
+        failed = unclear_in_a_row(tracker)
         if failed >= STUCK_AFTER:
             return hand_off(dispatcher, tracker, because_stuck=True)
-        key = MESSAGE_FOR[kind]
+        key = MESSAGE_FOR[classify_input(tracker.latest_message.get("text"))]
         say(dispatcher, tracker, key, buttons=REPHRASE_BUTTONS if key == "ask_rephrase" else ())
         return [SlotSet("failed_attempts", failed)]
+
+
+class ActionCoreFallback(Action):
+    """What Rasa runs when no policy is sure of the next step (config.yml): ``action_clarify``,
+    then listen. Without the listen the policies see the same state, fall back again and
+    repeat up to Rasa's limit of predictions per message (five apologies and five hand-overs
+    for one reply)."""
+
+    def name(self) -> Text:
+        return "action_core_fallback"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        return [*ActionClarify().run(dispatcher, tracker, domain), FollowupAction(ACTION_LISTEN)]

@@ -162,3 +162,16 @@ ActionAskNeedContact = _asker("need_contact", "ask_need_contact", [
     ("button_contact_email", '/inform{"contact_channel":"email"}'),
     ("button_contact_none", '/inform{"contact_channel":"none"}'),
 ])
+
+
+class ActionFormAnswerUnclear(Action):
+    """A reply the form could not use as an answer to its question ("他一個人住" to "how
+    urgent?"): the form rejects it, and a rule (data/rules/needs.yml) runs this, then the form,
+    which asks the same question again with its answer buttons."""
+
+    def name(self) -> Text:
+        return "action_form_answer_unclear"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        say(dispatcher, tracker, "form_answer_unclear")
+        return []

@@ -6,7 +6,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions.common import person_of
 from bot.actions.fit import ActionRateFit
 from bot.actions.needs import NEED_SLOTS, ActionStartNeed, ActionStopNeed, ActionSummariseNeed
-from bot.actions.needs_form import ActionAskNeedCategoryConfirmed, ActionAskNeedUrgency, ValidateNeedForm
+from bot.actions.needs_form import (
+    ActionAskNeedCategoryConfirmed,
+    ActionAskNeedUrgency,
+    ActionFormAnswerUnclear,
+    ValidateNeedForm,
+)
 from bot.actions.yes_no import ActionAnswerYesNo
 from bot.i18n import t
 
@@ -200,3 +205,11 @@ def test_a_reply_is_only_read_for_the_question_asked(tracker, domain, services) 
     already_filled = tracker("consented_person_asks_en", intent="inform", text="for me", entities=[],
                              requested_slot="beneficiary", beneficiary="family")
     assert form.extract_beneficiary(CollectingDispatcher(), already_filled, domain) == {}
+
+
+def test_an_answer_the_form_cannot_use_is_acknowledged_before_the_question_again(tracker, domain, services) -> None:
+    dispatcher = CollectingDispatcher()
+    state = tracker("consented_person_asks_en", intent="inform", text="for me", entities=[],
+                    requested_slot="need_urgency", language="en")
+    assert ActionFormAnswerUnclear().run(dispatcher, state, domain) == []
+    assert [m["text"] for m in dispatcher.messages] == [t("form_answer_unclear", "en")]

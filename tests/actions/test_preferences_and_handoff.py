@@ -2,11 +2,11 @@
 
 import datetime as dt
 
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.common import person_of
-from bot.actions.fallback import ActionClarify
+from bot.actions.fallback import ActionClarify, ActionCoreFallback
 from bot.actions.handoff import ActionRequestHuman
 from bot.actions.preferences import ActionExplain, ActionSetPersonalisation, ActionSetPreference, ActionShowPreferences
 from bot.i18n import t
@@ -102,3 +102,13 @@ def test_two_unclear_messages_in_a_row_bring_a_person(tracker, domain, services)
     assert ActionClarify().run(dispatcher, second, domain) == [SlotSet("failed_attempts", 0)]
     assert [m["text"] for m in dispatcher.messages] == [
         t("handoff_because_stuck", "zh-TW"), t("handoff_office_hours", "zh-TW", reference="#1", hours=4)]
+
+
+def test_the_core_fallback_clarifies_then_listens(tracker, domain, services) -> None:
+    """Rasa's core fallback: one clarification, then listen (without the listen Rasa predicted
+    the fallback again, up to ten times for one message)."""
+    state = tracker("undecided_person_asks_zh", intent="inform", text="asdf qwer")
+    dispatcher = CollectingDispatcher()
+    events = ActionCoreFallback().run(dispatcher, state, domain)
+    assert events == [SlotSet("failed_attempts", 1), FollowupAction("action_listen")]
+    assert dispatcher.messages[0]["text"] == t("ask_rephrase", "zh-TW")

@@ -210,3 +210,26 @@ def test_handoff_says_honestly_when_staff_will_answer(conversation_with_settings
         when = (f"{['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'][weekday]} {opening:%d %b} 08:30"
                 if language == "en" else f"{opening.month}/{opening.day}（週{'一二三四五六日'[weekday]}）08:30")
         assert reply == t("handoff_after_hours", language, reference=reference.group(), when=when)
+
+
+@pytest.mark.parametrize("language, need, unusable, usable, question, next_question", [
+    ("en", NEED_EN, "for me", "no rush", "How urgent is this", "If the city has news for you"),
+    ("zh-TW", "我住大安區，家裡的長輩最近跌倒，白天需要有人照顧", "他一個人住", "不急", "這件事有多急", "如果市府有後續消息"),
+])
+def test_an_answer_the_form_cannot_use_is_asked_again_once(conversation, language, need, unusable, usable,
+                                                           question, next_question) -> None:
+    """A reply that answers nothing the form asked (here: who it is for, or who he lives with,
+    when asked how urgent) gets one "didn't catch that" and the same question, then the form goes
+    on. Before, Rasa's core fallback looped: five apologies and five hand-overs for one reply."""
+    answers = ANSWERS_EN if language == "en" else ANSWERS_ZH
+    conversation.say("/consent_give")
+    replies = conversation.texts(need)
+    for _ in range(4):
+        if any(r.startswith(question) for r in replies):
+            break
+        replies = conversation.texts(next(a for q, a in answers.items() if any(r.startswith(q) for r in replies)))
+    assert any(r.startswith(question) for r in replies), replies
+    replies = conversation.texts(unusable)
+    assert replies == [t("form_answer_unclear", language), next(r for r in replies if r.startswith(question))]
+    after = conversation.texts(usable)
+    assert any(r.startswith(next_question) for r in after), after
