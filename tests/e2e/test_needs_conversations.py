@@ -214,7 +214,8 @@ def test_handoff_says_honestly_when_staff_will_answer(conversation_with_settings
 
 @pytest.mark.parametrize("language, need, unusable, usable, question, next_question", [
     ("en", NEED_EN, "for me", "no rush", "How urgent is this", "If the city has news for you"),
-    ("zh-TW", "我住大安區，家裡的長輩最近跌倒，白天需要有人照顧", "他一個人住", "不急", "這件事有多急", "如果市府有後續消息"),
+    ("zh-TW", "我住大安區，家裡的長輩最近跌倒，白天需要有人照顧", "他一個人住", "不急",
+     "這件事有多急", "如果市府有後續消息"),
 ])
 def test_an_answer_the_form_cannot_use_is_asked_again_once(conversation, language, need, unusable, usable,
                                                            question, next_question) -> None:
