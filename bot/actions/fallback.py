@@ -7,6 +7,7 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.interfaces import ACTION_LISTEN_NAME
 
 from bot.actions.common import say
 from bot.actions.handoff import hand_off
@@ -22,17 +23,10 @@ MESSAGE_FOR = {
 REPHRASE_BUTTONS = [("button_help", "/help"), ("talk_to_person", "/request_human")]
 
 
-ACTION_LISTEN = "action_listen"
 STUCK_AFTER = 2  # unclear messages in a row before a person takes over
 # Only messages we could read but not understand count; empty, huge or foreign-script input
 # gets its own advice instead.
 COUNTS_AS_UNCLEAR = {InputKind.TEXT, InputKind.NO_WORDS}
-
-
-def unclear_in_a_row(tracker: Tracker) -> int:
-    """Unclear messages in a row, counting this one if it is readable text we did not understand."""
-    kind = classify_input(tracker.latest_message.get("text"))
-    return int(tracker.get_slot("failed_attempts") or 0) + (kind in COUNTS_AS_UNCLEAR)
 
 
 class ActionClarify(Action):
@@ -45,10 +39,11 @@ class ActionClarify(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        failed = unclear_in_a_row(tracker)
+        kind = classify_input(tracker.latest_message.get("text"))
+        failed = int(tracker.get_slot("failed_attempts") or 0) + (kind in COUNTS_AS_UNCLEAR)
         if failed >= STUCK_AFTER:
             return hand_off(dispatcher, tracker, because_stuck=True)
-        key = MESSAGE_FOR[classify_input(tracker.latest_message.get("text"))]
+        key = MESSAGE_FOR[kind]
         say(dispatcher, tracker, key, buttons=REPHRASE_BUTTONS if key == "ask_rephrase" else ())
         return [SlotSet("failed_attempts", failed)]
 
@@ -65,4 +60,4 @@ class ActionCoreFallback(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        return [*ActionClarify().run(dispatcher, tracker, domain), FollowupAction(ACTION_LISTEN)]
+        return [*ActionClarify().run(dispatcher, tracker, domain), FollowupAction(ACTION_LISTEN_NAME)]

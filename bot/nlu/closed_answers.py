@@ -40,10 +40,14 @@ def surface_forms(path: Path = SYNONYMS_FILE) -> Dict[str, str]:
     return forms
 
 
-def _pattern(form: str) -> re.Pattern[str]:
-    """Chinese forms match anywhere (no spaces between words); others as whole words."""
-    escaped = re.escape(form)
-    return re.compile(escaped if _CJK.search(form) else rf"(?<!\w){escaped}(?!\w)")
+@lru_cache(maxsize=4)
+def _patterns(path: Path) -> List[Tuple[re.Pattern[str], str]]:
+    """(pattern, value) per surface form, compiled once: Chinese forms match anywhere (no
+    spaces between words), others as whole words."""
+    return [
+        (re.compile(re.escape(form) if _CJK.search(form) else rf"(?<!\w){re.escape(form)}(?!\w)"), value)
+        for form, value in surface_forms(path).items()
+    ]
 
 
 def read_closed_answer(text: str, allowed: Collection[str], path: Path = SYNONYMS_FILE) -> Optional[str]:
@@ -57,9 +61,9 @@ def read_closed_answer(text: str, allowed: Collection[str], path: Path = SYNONYM
     if not lowered:
         return None
     found: List[Tuple[int, int, str]] = []
-    for form, value in surface_forms(path).items():
+    for pattern, value in _patterns(path):
         if value in allowed:
-            found.extend((m.start(), m.end(), value) for m in _pattern(form).finditer(lowered))
+            found.extend((m.start(), m.end(), value) for m in pattern.finditer(lowered))
     kept = [
         (start, end, value)
         for start, end, value in found

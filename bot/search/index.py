@@ -40,15 +40,7 @@ READABLE_FORMATS = (1, 2)
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 96
-
-
-@functools.cache
-def _blas() -> ThreadpoolController:
-    """One query's matrix-vector product runs on one BLAS thread. With more, OpenBLAS's
-    workers spin after each product and take the cores the query embedder's OpenMP threads
-    need next: on 2 cores that tripled the search p95 (107 → 38 ms, docs/search.md)."""
-    return ThreadpoolController()
-EMBED_BATCH = 64
+EMBED_BATCH = 64  # passages per embedder call between progress-bar updates
 FILES = (
     "manifest.json",
     "vectors.npy",
@@ -59,6 +51,14 @@ FILES = (
 )
 
 Progress = Callable[[int], None]
+
+
+@functools.cache
+def _blas() -> ThreadpoolController:
+    """One query's matrix-vector product runs on one BLAS thread. With more, OpenBLAS's
+    workers spin after each product and take the cores the query embedder's OpenMP threads
+    need next: on 2 cores that tripled the search p95 (107 → 38 ms, docs/search.md)."""
+    return ThreadpoolController()
 
 
 class SearchIndexError(RuntimeError):
