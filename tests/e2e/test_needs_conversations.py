@@ -2,10 +2,12 @@
 
 import datetime as dt
 import re
+from pathlib import Path
 from typing import Any, Dict
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 
 from bot.i18n import t
 
@@ -14,6 +16,13 @@ pytestmark = pytest.mark.e2e
 
 def texts(messages):
     return [m.get("text") for m in messages if m.get("text")]
+
+
+def domain_response(name: str, language: str) -> str:
+    """The text of a domain response (utter_*) in one language."""
+    domain = yaml.safe_load((Path(__file__).resolve().parents[2] / "domain.yml").read_text(encoding="utf-8"))
+    return next(variant["text"] for variant in domain["responses"][name]
+                if {"type": "slot", "name": "language", "value": language} in variant.get("condition", []))
 
 
 ANSWERS_ZH = {  # the start of each question -> what a person might answer
@@ -149,6 +158,24 @@ def test_zh_stopping_halfway_keeps_nothing(conversation) -> None:
     assert conversation.slot("need_text") is None
     assert conversation.slot("beneficiary") is None
 
+
+
+@pytest.mark.parametrize("language, need, goodbye", [
+    ("zh-TW", "我阿公中風出院了，家裡沒有人會照顧", "不填了，掰掰"),
+    ("en", "my landlord is selling the flat and I have to move out next month", "ok that's all for today, bye"),
+])
+def test_a_goodbye_in_the_middle_of_the_form_stops_it_and_keeps_nothing(conversation, language, need,
+                                                                         goodbye) -> None:
+    """Leaving mid-form ends the form (nothing kept) and says goodbye; before, the goodbye was
+    answered and the same question asked again, as if the person had not left."""
+    conversation.say("/consent_give")
+    assert conversation.texts(need)  # the first question of the form
+    replies = conversation.texts(goodbye)
+    assert replies == [t("need_stopped", language), domain_response("utter_goodbye", language)]
+    assert conversation.slot("requested_slot") is None
+    assert conversation.slot("need_text") is None
+    greeting = conversation.texts("你好" if language == "zh-TW" else "hello")
+    assert not any(r.startswith(("聽起來是", "It sounds like")) for r in greeting)  # the form does not resume
 
 def test_en_declined_consent_still_gets_help_but_nothing_is_kept(conversation, e2e_data) -> None:
     from bot.insights.store import InsightsStore
