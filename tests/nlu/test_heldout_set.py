@@ -45,3 +45,15 @@ def test_heldout_messages_are_not_in_the_training_data(language: str) -> None:
 def test_same_text_ignores_case_and_spaces_only() -> None:
     assert same_text("Thank  You ~") == same_text("thank you~")
     assert same_text("不要") != same_text("不要了")
+
+
+def test_bootstrap_interval_holds_the_score_and_narrows_with_more_messages() -> None:
+    from benchmarks.nlu_eval import bootstrap_interval
+
+    gold = ["a"] * 50 + ["b"] * 50
+    predicted = ["a"] * 45 + ["b"] * 5 + ["b"] * 45 + ["a"] * 5  # 90% right
+    low, high = bootstrap_interval(gold, predicted)
+    assert low < 0.9 < high
+    wide = high - low
+    low, high = bootstrap_interval(gold * 10, predicted * 10)
+    assert low < 0.9 < high and high - low < wide / 2
