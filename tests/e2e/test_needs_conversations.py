@@ -159,7 +159,6 @@ def test_zh_stopping_halfway_keeps_nothing(conversation) -> None:
     assert conversation.slot("beneficiary") is None
 
 
-
 @pytest.mark.parametrize("language, need, goodbye", [
     ("zh-TW", "我阿公中風出院了，家裡沒有人會照顧", "不填了，掰掰"),
     ("en", "my landlord is selling the flat and I have to move out next month", "ok that's all for today, bye"),
@@ -176,6 +175,7 @@ def test_a_goodbye_in_the_middle_of_the_form_stops_it_and_keeps_nothing(conversa
     assert conversation.slot("need_text") is None
     greeting = conversation.texts("你好" if language == "zh-TW" else "hello")
     assert not any(r.startswith(("聽起來是", "It sounds like")) for r in greeting)  # the form does not resume
+
 
 def test_en_declined_consent_still_gets_help_but_nothing_is_kept(conversation, e2e_data) -> None:
     from bot.insights.store import InsightsStore
