@@ -23,6 +23,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers import LABEL_RANKING_LENGTH
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.constants import TOKENS_NAMES
+from rasa.shared.exceptions import InvalidConfigException
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -42,13 +43,17 @@ def _words(message: Message) -> str:
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class LinearIntentClassifier(GraphComponent, IntentClassifier):
-    """Multinomial logistic regression on [word TF-IDF | char TF-IDF | weight × sentence vectors]."""
+    """Multinomial logistic regression on [word TF-IDF | char TF-IDF | weight × sparse sentence
+    features (latent terms) | weight × dense sentence vectors]."""
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {
             "C": 10.0,  # inverse regularisation strength (chosen by cross-validation)
             "dense_weight": 3.0,  # how much the sentence vectors count beside the n-grams
+            # sparse sentence features of these featurizers (by alias), e.g. LatentTermsFeaturizer's
+            "sparse_featurizers": [],
+            "sparse_weight": 3.0,
             "char_ngram_range": [1, 3],
             "word_ngram_range": [1, 2],
             "max_iter": 3000,
@@ -65,7 +70,18 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         self._config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
-        self._model = model  # {"words", "chars": TfidfVectorizer, "classifier": LogisticRegression}
+        # {"words", "chars": TfidfVectorizer, "sparse_widths": {alias: width}, "dense_width": int,
+        #  "classifier": LogisticRegression}
+        self._model = model
+
+    @classmethod
+    def validate_config(cls, config: Dict[Text, Any]) -> None:
+        """A plain string would be read character by character: insist on a list of aliases."""
+        names = config.get("sparse_featurizers")
+        if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+            raise InvalidConfigException(
+                f"LinearIntentClassifier: sparse_featurizers must be a list of featurizer aliases, got {names!r}"
+            )
 
     @classmethod
     def create(
@@ -75,6 +91,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> LinearIntentClassifier:
+        cls.validate_config({**cls.get_default_config(), **config})
         return cls(config, model_storage, resource)
 
     @staticmethod
@@ -89,6 +106,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             blocks = [self._model["words"].fit_transform(words), self._model["chars"].fit_transform(chars)]
         else:
             blocks = [self._model["words"].transform(words), self._model["chars"].transform(chars)]
+        blocks.extend(self._sparse_sentence_features(messages, self._model.setdefault("sparse_widths", {}), fit))
         dense = [self._sentence_vector(m) for m in messages]
         if fit:
             self._model["dense_width"] = max((len(v) for v in dense), default=0)
@@ -100,6 +118,32 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                     matrix[row] = vector
             blocks.append(scipy.sparse.csr_matrix(matrix * float(self._config["dense_weight"])))
         return scipy.sparse.hstack(blocks).tocsr()
+
+    def _sparse_sentence_features(
+        self, messages: List[Message], widths: Dict[str, int], fit: bool
+    ) -> List[scipy.sparse.csr_matrix]:
+        """One block per configured sparse featurizer (``widths`` learnt when fitting); a message
+        the featurizer did not see keeps zeros."""
+        blocks = []
+        for name in self._config["sparse_featurizers"]:
+            rows = [self._sparse_row(m, name) for m in messages]
+            if fit:
+                widths[name] = max((row.shape[1] for row in rows if row is not None), default=0)
+                if not widths[name]:
+                    raise InvalidConfigException(
+                        f"LinearIntentClassifier: sparse_featurizers names {name!r}, but no training example has "
+                        "sentence features from a featurizer of that alias; check the pipeline in config.yml"
+                    )
+            width = widths.get(name, 0)
+            empty = scipy.sparse.csr_matrix((1, width), dtype=np.float32)
+            kept = [row if row is not None and row.shape[1] == width else empty for row in rows]
+            blocks.append(scipy.sparse.vstack(kept, format="csr") * float(self._config["sparse_weight"]))
+        return blocks
+
+    @staticmethod
+    def _sparse_row(message: Message, featurizer: str) -> Optional[scipy.sparse.csr_matrix]:
+        _, sentence = message.get_sparse_features(TEXT, featurizers=[featurizer])
+        return None if sentence is None else scipy.sparse.csr_matrix(sentence.features, dtype=np.float32)
 
     @staticmethod
     def _sentence_vector(message: Message) -> np.ndarray:

