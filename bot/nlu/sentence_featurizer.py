@@ -16,16 +16,14 @@ from __future__ import annotations
 from typing import Any, Dict, List, Text
 
 import numpy as np
-from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.graph import GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
 from rasa.shared.exceptions import InvalidConfigException
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.featurizing import MessageFeaturizerSteps
 from bot.search.embeddings import Embedder, create_embedder
 
 ROLES = ("query", "passage")
@@ -34,7 +32,7 @@ ROLES = ("query", "passage")
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False
 )
-class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
+class SentenceEmbeddingFeaturizer(MessageFeaturizerSteps, DenseFeaturizer, GraphComponent):
     """Sentence features from ``bot.search.embeddings`` (config key ``embedder``)."""
 
     @staticmethod
@@ -55,16 +53,6 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
                 f"SentenceEmbeddingFeaturizer: roles must list some of {list(ROLES)} once each, got {roles!r}"
             )
 
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> SentenceEmbeddingFeaturizer:
-        return cls(config, execution_context.node_name)
-
     def _featurize(self, messages: List[Message]) -> None:
         with_text = [m for m in messages if m.get(TEXT)]
         size = self._config["batch_size"]
@@ -79,11 +67,3 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
 
     def _encode(self, role: str, texts: List[str]) -> np.ndarray:
         return self._embedder.encode_queries(texts) if role == "query" else self._embedder.encode_passages(texts)
-
-    def process(self, messages: List[Message]) -> List[Message]:
-        self._featurize(messages)
-        return messages
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        self._featurize(training_data.training_examples)
-        return training_data
