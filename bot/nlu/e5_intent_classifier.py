@@ -30,6 +30,8 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.persistence import read_trained
+
 logger = logging.getLogger(__name__)
 
 MODEL_FILE = "e5_intent_classifier.pt"
@@ -289,14 +291,6 @@ class E5IntentClassifier(GraphComponent, IntentClassifier):
     ) -> E5IntentClassifier:
         import torch
 
-        try:
-            with model_storage.read_from(resource) as directory:
-                path = directory / MODEL_FILE
-                if not path.exists():
-                    raise ValueError("not trained")
-                # weights_only: tensors, strings and numbers only, no pickled code
-                trained = torch.load(path, weights_only=True)
-        except ValueError:  # nothing persisted: trained without enough intents
-            logger.debug("no trained E5IntentClassifier in %s", resource.name)
-            return cls(config, model_storage, resource)
+        # weights_only: tensors, strings and numbers only, no pickled code
+        trained = read_trained(model_storage, resource, MODEL_FILE, lambda path: torch.load(path, weights_only=True))
         return cls(config, model_storage, resource, trained)

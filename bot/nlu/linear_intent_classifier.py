@@ -28,6 +28,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.persistence import read_trained
 from bot.nlu.softmax_regression import SoftmaxRegression
 
 logger = logging.getLogger(__name__)
@@ -214,13 +215,5 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     ) -> LinearIntentClassifier:
         import skops.io as sio
 
-        try:
-            with model_storage.read_from(resource) as directory:
-                path = directory / MODEL_FILE
-                if not path.exists():
-                    raise ValueError("not trained")
-                model = sio.load(path, trusted=TRUSTED_TYPES)
-        except ValueError:  # nothing persisted: trained without enough intents
-            logger.debug("no trained LinearIntentClassifier in %s", resource.name)
-            return cls(config, model_storage, resource)
+        model = read_trained(model_storage, resource, MODEL_FILE, lambda path: sio.load(path, trusted=TRUSTED_TYPES))
         return cls(config, model_storage, resource, model)

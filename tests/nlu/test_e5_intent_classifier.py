@@ -4,6 +4,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from intent_examples import EXAMPLES
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
@@ -14,18 +15,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.e5_intent_classifier import E5IntentClassifier
 
-EXAMPLES = {
-    "greet": ["你好", "哈囉", "嗨 早安", "hello there", "hi", "good morning"],
-    "ask_long_term_care": [
-        "長照怎麼申請", "我媽媽需要長照服務", "長照2.0 要去哪裡辦", "how do I apply for long-term care",
-        "long-term care for my father", "care services for elderly parents",
-    ],
-    "garbage": [
-        "舊沙發要怎麼丟", "大型垃圾清運怎麼預約", "資源回收時間", "how do I throw away an old sofa",
-        "bulky waste pickup", "recycling schedule",
-    ],
-}
-# Small enough to train in seconds on the 18 examples above.
+# Small enough to train in seconds on the 18 examples of intent_examples.py.
 QUICK = {"trainable_layers": 1, "epochs": 15, "learning_rate": 1e-4, "head_learning_rate": 1e-2, "batch_size": 6}
 
 

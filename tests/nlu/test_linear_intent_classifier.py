@@ -4,6 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import pytest
+from intent_examples import EXAMPLES
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
@@ -15,18 +16,6 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.nlu.latent_terms_featurizer import LatentTermsFeaturizer
 from bot.nlu.linear_intent_classifier import LinearIntentClassifier
 from bot.nlu.sentence_featurizer import SentenceEmbeddingFeaturizer
-
-EXAMPLES = {
-    "greet": ["你好", "哈囉", "嗨 早安", "hello there", "hi", "good morning"],
-    "ask_long_term_care": [
-        "長照怎麼申請", "我媽媽需要長照服務", "長照2.0 要去哪裡辦", "how do I apply for long-term care",
-        "long-term care for my father", "care services for elderly parents",
-    ],
-    "garbage": [
-        "舊沙發要怎麼丟", "大型垃圾清運怎麼預約", "資源回收時間", "how do I throw away an old sofa",
-        "bulky waste pickup", "recycling schedule",
-    ],
-}
 
 
 @lru_cache(maxsize=1)
