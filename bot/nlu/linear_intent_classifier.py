@@ -76,6 +76,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         # {"words", "chars": TfidfVectorizer, "sparse_widths": {alias: width}, "dense_width": int,
         #  "classifier": SoftmaxRegression's arrays}
         self._model = model
+        self._classifier = SoftmaxRegression(**model["classifier"]) if model else None
 
     @classmethod
     def validate_config(cls, config: Dict[Text, Any]) -> None:
@@ -178,18 +179,18 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             sparse, dense, labels, C=float(self._config["C"]), max_iter=int(self._config["max_iter"])
         )
         self._model["classifier"] = classifier.to_arrays()
+        self._classifier = classifier
         self.persist()
         return self._resource
 
     def process(self, messages: List[Message]) -> List[Message]:
-        if self._model is None:
+        if self._classifier is None:
             for message in messages:
                 message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
                 message.set(INTENT_RANKING_KEY, [], add_to_output=True)
             return messages
-        classifier = SoftmaxRegression(**self._model["classifier"])
-        probabilities = classifier.predict_proba(*self._features(messages))
-        names = classifier.classes
+        probabilities = self._classifier.predict_proba(*self._features(messages))
+        names = self._classifier.classes
         length = int(self._config["ranking_length"]) or len(names)
         for message, row in zip(messages, probabilities, strict=True):
             order = np.argsort(-row)[:length]

@@ -83,5 +83,4 @@ class SoftmaxRegression:
 
     def to_arrays(self) -> Dict[str, np.ndarray]:
         """Plain arrays, for a model file that holds no code."""
-        return {"classes": self.classes, "sparse_coef": self.sparse_coef, "dense_coef": self.dense_coef,
-                "intercept": self.intercept}  # fmt: skip
+        return dict(vars(self))

